@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansFabric.Runtime.Activation;
+using OrleansFabric.Runtime.Clustering;
+using OrleansFabric.Runtime.Diagnostics;
+using OrleansFabric.Runtime.Persistence;
+using OrleansFabric.Runtime.Reminders;
+
+namespace OrleansFabric.Runtime.Hosting;
+
+/// <summary>Registers the grain runtime in a host.</summary>
+public static class FabricServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the silo runtime with the embedded default providers (in-memory state and
+    /// reminders), bound to the <c>Fabric</c> configuration section and validated at start.
+    /// </summary>
+    public static IServiceCollection AddFabricRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<GrainsOptions>().Bind(configuration.GetSection(GrainsOptions.Section)).ValidateOnStart();
+        services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.Section)).ValidateOnStart();
+        services.AddOptions<ClusteringOptions>().Bind(configuration.GetSection(ClusteringOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GrainsOptions>, FabricOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ShutdownOptions>, FabricOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusteringOptions>, FabricOptionsValidator>());
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<FabricMetrics>();
+        services.TryAddSingleton<SiloState>();
+        services.TryAddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (_, _) => new InMemoryGrainStorage());
+        services.TryAddSingleton<IReminderTable, InMemoryReminderTable>();
+        services.TryAddSingleton<IClusterView, SingleSiloClusterView>();
+        services.TryAddSingleton(CreateRuntime);
+        services.TryAddSingleton(provider => provider.GetRequiredService<SiloRuntime>().GrainFactory);
+        services.AddSingleton<SiloLifecycleService>();
+        services.AddHostedService(provider => provider.GetRequiredService<SiloLifecycleService>());
+        return services;
+    }
+
+    /// <summary>Hosts grains of interface <typeparamref name="TInterface"/> with class <typeparamref name="TGrain"/> on this silo.</summary>
+    public static IServiceCollection AddGrain<TInterface, TGrain>(this IServiceCollection services)
+        where TInterface : IGrainWithStringKey
+        where TGrain : Grain, TInterface
+    {
+        services.AddSingleton(new GrainRegistration(typeof(TInterface), typeof(TGrain)));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds source-generated JSON metadata for grain arguments, results and state. Contexts are
+    /// consulted in the order added; types none of them knows fall back to reflection-built
+    /// metadata, built once per type.
+    /// </summary>
+    public static IServiceCollection AddFabricSerializerContext(this IServiceCollection services, JsonSerializerContext context)
+    {
+        services.AddSingleton(new SerializerContextRegistration(context));
+        return services;
+    }
+
+    private static SiloRuntime CreateRuntime(IServiceProvider provider)
+    {
+        var grains = provider.GetRequiredService<IOptions<GrainsOptions>>().Value;
+        var shutdown = provider.GetRequiredService<IOptions<ShutdownOptions>>().Value;
+        var clustering = provider.GetRequiredService<IOptions<ClusteringOptions>>().Value;
+        var idle = TimeSpan.FromSeconds(grains.IdleTimeoutSeconds);
+        var deadline = TimeSpan.FromSeconds(shutdown.DeadlineSeconds);
+        var options = new RuntimeOptions(
+            IdleTimeout: idle,
+            CollectionPeriod: TimeSpan.FromSeconds(Math.Clamp(grains.IdleTimeoutSeconds / 4.0, 0.25, 60)),
+            DeactivationTimeout: deadline,
+            ShutdownDeadline: deadline);
+        var serializer = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(
+                [.. provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context), new DefaultJsonTypeInfoResolver()]),
+        };
+        serializer.MakeReadOnly();
+        return new SiloRuntime(
+            options,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<FabricMetrics>(),
+            serializer,
+            provider.GetRequiredService<ILoggerFactory>(),
+            runtime => new GrainClassRegistry(provider.GetServices<GrainRegistration>(), provider),
+            runtime => new ReminderService(runtime, provider.GetRequiredService<IReminderTable>(), clustering.PartitionCount));
+    }
+
+    private sealed record SerializerContextRegistration(JsonSerializerContext Context);
+}

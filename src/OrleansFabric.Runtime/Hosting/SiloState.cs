@@ -1,0 +1,34 @@
+namespace OrleansFabric.Runtime.Hosting;
+
+/// <summary>This silo's identity and status, as health checks and the cluster view report them.</summary>
+public sealed class SiloState
+{
+    private volatile SiloStatus _status = SiloStatus.Joining;
+
+    /// <summary>Creates the state with a fresh silo id.</summary>
+    public SiloState(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        StartedAt = time.GetUtcNow();
+        SiloId = $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+    }
+
+    /// <summary>A unique id for this silo process.</summary>
+    public string SiloId { get; }
+
+    /// <summary>The address this silo advertises (its HTTP address on the embedded silo).</summary>
+    public string Endpoint { get; set; } = "local";
+
+    /// <summary>When this silo started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The current status.</summary>
+    public SiloStatus Status
+    {
+        get => _status;
+        internal set => _status = value;
+    }
+
+    /// <summary>True when the silo serves calls (ready).</summary>
+    public bool IsReady => _status == SiloStatus.Active;
+}

@@ -1,0 +1,21 @@
+namespace OrleansFabric.Runtime.Persistence;
+
+/// <summary>
+/// A grain state storage provider. Every implementation has the same ETag semantics:
+/// a write or clear with <c>expectedETag</c> null succeeds only if no record exists; with an
+/// ETag, only if the stored record has exactly that ETag. Otherwise it throws
+/// <see cref="InconsistentStateException"/> and changes nothing. The fence carries the
+/// writer's partition lease; a provider that enforces leases rejects writes from a silo
+/// that no longer holds the partition at that epoch.
+/// </summary>
+public interface IGrainStorage
+{
+    /// <summary>Reads a record, or null when there is none.</summary>
+    Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken);
+
+    /// <summary>Writes a record and returns its new ETag.</summary>
+    Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a record.</summary>
+    Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken);
+}
