@@ -42,7 +42,14 @@ public abstract class GrainRequest
     /// </summary>
     public abstract ValueTask InvokeAsync(object grain);
 
-    /// <summary>Ends the call with <paramref name="exception"/> without running it.</summary>
+    /// <summary>
+    /// Completes when the call has ended, successfully or not (it does not throw). Awaited once,
+    /// by the one party that waits for the outcome instead of the typed caller: the silo that
+    /// runs a call forwarded from another silo.
+    /// </summary>
+    public abstract ValueTask CompletionAsync();
+
+    /// <summary>Ends the call with <paramref name="exception"/> without running it; the first outcome wins.</summary>
     public abstract void Fail(Exception exception);
 
     /// <summary>Writes the successful result as JSON (<c>null</c> for void methods).</summary>

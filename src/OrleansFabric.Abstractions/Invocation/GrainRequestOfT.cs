@@ -13,6 +13,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
 {
     private ManualResetValueTaskSourceCore<TResult> _completion = new() { RunContinuationsAsynchronously = true };
     private Exception? _exception;
+    private int _completed;
 
     /// <inheritdoc/>
     public override Exception? Exception => _exception;
@@ -42,7 +43,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
 
         if (pending.IsCompletedSuccessfully)
         {
-            _completion.SetResult(pending.Result);
+            Complete(pending.Result);
             return default;
         }
 
@@ -52,8 +53,23 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
     /// <inheritdoc/>
     public sealed override void Fail(Exception exception)
     {
-        _exception = exception;
-        _completion.SetException(exception);
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _exception = exception;
+            _completion.SetException(exception);
+        }
+    }
+
+    /// <inheritdoc/>
+    public sealed override ValueTask CompletionAsync() => AsVoidValueTask();
+
+    private void Complete(TResult result)
+    {
+        // The first outcome wins: a caller's cancellation may race a remote answer.
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _completion.SetResult(result);
+        }
     }
 
     /// <inheritdoc/>
@@ -84,7 +100,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
             return;
         }
 
-        _completion.SetResult(result);
+        Complete(result);
     }
 
     private async ValueTask AwaitCompletion(ValueTask<TResult> pending)
@@ -100,7 +116,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
             return;
         }
 
-        _completion.SetResult(result);
+        Complete(result);
     }
 
     TResult IValueTaskSource<TResult>.GetResult(short token) => _completion.GetResult(token);

@@ -67,6 +67,9 @@ internal sealed partial class ActivationData : IThreadPoolWorkItem
 
     public ActivationStatus Status => _status;
 
+    /// <summary>Turns of a group-commit grain that have given up the mailbox and wait for their write (racy read).</summary>
+    public int TurnsAwaitingCommit => Volatile.Read(ref _releasedTurns);
+
     /// <summary>Completes when the activation has ended and left the catalog.</summary>
     public Task Deactivated
     {
@@ -487,6 +490,22 @@ internal sealed partial class ActivationData : IThreadPoolWorkItem
             _status = ActivationStatus.Activating;
         }
 
+        if (!Runtime.Ownership.TryGetFence(GrainId, out var fence))
+        {
+            // The partition moved away before this activation ran any grain code: hand its
+            // messages to the new owner.
+            lock (_lock)
+            {
+                _status = ActivationStatus.Deactivating;
+                _forwardOnDeactivation = [.. _mailbox];
+                _mailbox.Clear();
+            }
+
+            Finish();
+            return;
+        }
+
+        Fence = fence;
         try
         {
             _grain = _grainClass.Create(this);

@@ -54,6 +54,25 @@ internal sealed class Catalog(SiloRuntime runtime)
     }
 
     /// <summary>
+    /// Deactivates the activations of <paramref name="partitions"/> (out of
+    /// <paramref name="partitionCount"/>): each finishes its running turn and flushes its state.
+    /// </summary>
+    public async Task DeactivatePartitionsAsync(IReadOnlySet<int> partitions, int partitionCount, DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        var pending = new List<Task>();
+        foreach (var activation in _activations.Values)
+        {
+            if (partitions.Contains(activation.GrainId.Partition(partitionCount)))
+            {
+                activation.RequestDeactivation(reason);
+                pending.Add(activation.Deactivated);
+            }
+        }
+
+        await Task.WhenAll(pending).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Stops taking activations and deactivates every activation: each finishes its running
     /// turn, runs <see cref="Grain.OnDeactivateAsync"/> and flushes its state. Returns false if
     /// <paramref name="cancellationToken"/> ended the wait first.

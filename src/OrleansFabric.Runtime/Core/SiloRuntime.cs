@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrleansFabric.Runtime.Activation;
+using OrleansFabric.Runtime.Clustering;
 using OrleansFabric.Runtime.Diagnostics;
 using OrleansFabric.Runtime.Invocation;
 using OrleansFabric.Runtime.Reminders;
@@ -17,15 +18,18 @@ internal sealed class SiloRuntime
         JsonSerializerOptions serializerOptions,
         ILoggerFactory loggerFactory,
         Func<SiloRuntime, GrainClassRegistry> grainClasses,
-        Func<SiloRuntime, ReminderService> reminders)
+        Func<SiloRuntime, ReminderService> reminders,
+        Func<Catalog, GrainDispatcher>? dispatcher = null,
+        IPartitionOwnership? ownership = null)
     {
+        Ownership = ownership ?? SingleSiloOwnership.Instance;
         Options = options;
         Time = time;
         Metrics = metrics;
         SerializerOptions = serializerOptions;
         Logger = loggerFactory.CreateLogger("OrleansFabric.Runtime");
         Catalog = new Catalog(this);
-        Dispatcher = new LocalDispatcher(Catalog);
+        Dispatcher = dispatcher?.Invoke(Catalog) ?? new LocalDispatcher(Catalog);
         GrainFactory = new GrainFactory(Dispatcher);
         GrainClasses = grainClasses(this);
         Reminders = reminders(this);
@@ -33,6 +37,9 @@ internal sealed class SiloRuntime
     }
 
     public RuntimeOptions Options { get; }
+
+    /// <summary>Which partitions this silo serves (all of them on the embedded silo).</summary>
+    public IPartitionOwnership Ownership { get; }
 
     public TimeProvider Time { get; }
 
@@ -44,7 +51,7 @@ internal sealed class SiloRuntime
 
     public Catalog Catalog { get; }
 
-    public LocalDispatcher Dispatcher { get; }
+    public GrainDispatcher Dispatcher { get; }
 
     public IGrainFactory GrainFactory { get; }
 

@@ -26,9 +26,37 @@ internal sealed class FabricOptionsValidator :
             failures.Add($"{ClusteringOptions.Section}:PartitionCount must be between 1 and 65536 (got {options.PartitionCount}).");
         }
 
-        if (!string.Equals(options.Provider, ClusteringOptions.InMemoryProvider, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(options.Provider, ClusteringOptions.InMemoryProvider, StringComparison.OrdinalIgnoreCase) && !options.IsCluster)
         {
-            failures.Add($"{ClusteringOptions.Section}:Provider '{options.Provider}' is not available in this build; use '{ClusteringOptions.InMemoryProvider}'.");
+            failures.Add($"{ClusteringOptions.Section}:Provider must be '{ClusteringOptions.InMemoryProvider}' or '{ClusteringOptions.PostgreSqlProvider}' (got '{options.Provider}').");
+        }
+
+        if (options.IsCluster)
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                failures.Add($"{ClusteringOptions.Section}:ConnectionString is required with the {ClusteringOptions.PostgreSqlProvider} provider.");
+            }
+
+            if (string.IsNullOrEmpty(options.ClusterSecret) || options.ClusterSecret.Length < 16)
+            {
+                failures.Add($"{ClusteringOptions.Section}:ClusterSecret is required with the {ClusteringOptions.PostgreSqlProvider} provider and must be at least 16 characters.");
+            }
+        }
+
+        if (options.LeaseTtlSeconds is < 2 or > 300)
+        {
+            failures.Add($"{ClusteringOptions.Section}:LeaseTtlSeconds must be between 2 and 300 (got {options.LeaseTtlSeconds}).");
+        }
+
+        if (options.SiloPort is < 0 or > 65535)
+        {
+            failures.Add($"{ClusteringOptions.Section}:SiloPort must be between 0 and 65535 (got {options.SiloPort}).");
+        }
+
+        if (options.CallTimeoutSeconds is < 1 or > 600)
+        {
+            failures.Add($"{ClusteringOptions.Section}:CallTimeoutSeconds must be between 1 and 600 (got {options.CallTimeoutSeconds}).");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

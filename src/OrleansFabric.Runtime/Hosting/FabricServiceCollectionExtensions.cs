@@ -38,10 +38,17 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<SiloState>();
         services.TryAddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (_, _) => new InMemoryGrainStorage());
         services.TryAddSingleton<IReminderTable, InMemoryReminderTable>();
-        services.TryAddSingleton<IClusterView, SingleSiloClusterView>();
+        AddClusterServices(services);
+
         services.TryAddSingleton(CreateRuntime);
         services.TryAddSingleton(provider => provider.GetRequiredService<SiloRuntime>().GrainFactory);
-        services.AddSingleton<SiloLifecycleService>();
+        services.AddSingleton(provider => new SiloLifecycleService(
+            provider.GetRequiredService<SiloRuntime>(),
+            provider.GetRequiredService<SiloState>(),
+            provider.GetRequiredService<IOptions<ClusteringOptions>>(),
+            provider.GetRequiredService<ILogger<SiloLifecycleService>>(),
+            provider.GetServices<ISiloStartupTask>(),
+            provider.GetService<IMembershipTable>()));
         services.AddHostedService(provider => provider.GetRequiredService<SiloLifecycleService>());
         return services;
     }
@@ -66,6 +73,56 @@ public static class FabricServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// The cluster pieces: partition leases, the routing dispatcher and the receiving side of
+    /// forwarded calls. They are built only when a provider has registered the membership and
+    /// lease tables (the silo is then a cluster member); the host registers the
+    /// <see cref="ISiloTransport"/>.
+    /// </summary>
+    private static void AddClusterServices(IServiceCollection services)
+    {
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<ClusteringOptions>>().Value;
+            var silo = provider.GetRequiredService<SiloState>();
+            silo.Endpoint = $"{options.AdvertisedHost ?? System.Net.Dns.GetHostName()}:{options.SiloPort}";
+            return new PartitionLeaseManager(
+                silo,
+                provider.GetRequiredService<IPartitionLeaseTable>(),
+                provider.GetRequiredService<IMembershipTable>(),
+                provider.GetRequiredService<TimeProvider>(),
+                options.PartitionCount,
+                TimeSpan.FromSeconds(options.LeaseTtlSeconds),
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansFabric.Leases"));
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<ClusteringOptions>>().Value;
+            return new PartitionDirectory(
+                provider.GetRequiredService<IPartitionLeaseTable>(),
+                provider.GetRequiredService<IMembershipTable>(),
+                provider.GetRequiredService<TimeProvider>(),
+                TimeSpan.FromSeconds(options.LeaseTtlSeconds));
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var runtime = provider.GetRequiredService<SiloRuntime>();
+            return new ForwardedCalls(runtime, (ClusterDispatcher)runtime.Dispatcher);
+        });
+        services.TryAddSingleton<IClusterView>(provider => provider.GetService<IPartitionLeaseTable>() is { } leaseTable
+            ? new TableClusterView(
+                provider.GetRequiredService<IMembershipTable>(),
+                leaseTable,
+                provider.GetRequiredService<PartitionLeaseManager>(),
+                provider.GetRequiredService<SiloState>(),
+                provider.GetRequiredService<SiloRuntime>())
+            : new SingleSiloClusterView(
+                provider.GetRequiredService<SiloState>(),
+                provider.GetRequiredService<SiloRuntime>(),
+                provider.GetRequiredService<IOptions<ClusteringOptions>>(),
+                provider.GetRequiredService<TimeProvider>()));
+    }
+
     private static SiloRuntime CreateRuntime(IServiceProvider provider)
     {
         var grains = provider.GetRequiredService<IOptions<GrainsOptions>>().Value;
@@ -84,14 +141,31 @@ public static class FabricServiceCollectionExtensions
                 [.. provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context), new DefaultJsonTypeInfoResolver()]),
         };
         serializer.MakeReadOnly();
-        return new SiloRuntime(
+        var leases = provider.GetService<IPartitionLeaseTable>() is null ? null : provider.GetRequiredService<PartitionLeaseManager>();
+        var runtime = new SiloRuntime(
             options,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<FabricMetrics>(),
             serializer,
             provider.GetRequiredService<ILoggerFactory>(),
             runtime => new GrainClassRegistry(provider.GetServices<GrainRegistration>(), provider),
-            runtime => new ReminderService(runtime, provider.GetRequiredService<IReminderTable>(), clustering.PartitionCount));
+            runtime => new ReminderService(runtime, provider.GetRequiredService<IReminderTable>(), clustering.PartitionCount),
+            leases is null ? null : catalog => new ClusterDispatcher(
+                catalog,
+                leases,
+                provider.GetRequiredService<PartitionDirectory>(),
+                provider.GetRequiredService<ISiloTransport>(),
+                provider.GetRequiredService<SiloState>().SiloId,
+                TimeSpan.FromSeconds(clustering.CallTimeoutSeconds),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansFabric.Routing")),
+            leases);
+        if (leases is not null)
+        {
+            leases.Runtime = runtime;
+        }
+
+        return runtime;
     }
 
     private sealed record SerializerContextRegistration(JsonSerializerContext Context);

@@ -4,6 +4,7 @@ namespace OrleansFabric.Runtime.Hosting;
 public sealed class SiloState
 {
     private volatile SiloStatus _status = SiloStatus.Joining;
+    private volatile bool _serving = true;
 
     /// <summary>Creates the state with a fresh silo id.</summary>
     public SiloState(TimeProvider time)
@@ -29,6 +30,16 @@ public sealed class SiloState
         internal set => _status = value;
     }
 
-    /// <summary>True when the silo serves calls (ready).</summary>
-    public bool IsReady => _status == SiloStatus.Active;
+    /// <summary>
+    /// False while a cluster silo cannot renew its partition leases (for example while
+    /// PostgreSQL is unreachable); always true on the embedded silo.
+    /// </summary>
+    public bool IsServingLeases
+    {
+        get => _serving;
+        internal set => _serving = value;
+    }
+
+    /// <summary>True when the silo serves calls (ready): Active and serving its leases.</summary>
+    public bool IsReady => _status == SiloStatus.Active && _serving;
 }

@@ -15,6 +15,7 @@ internal sealed partial class ReminderService : IDisposable
 {
     private static readonly TimeSpan s_minimumPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maximumBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_notServingRecheck = TimeSpan.FromSeconds(1);
 
     private readonly SiloRuntime _runtime;
     private readonly IReminderTable _table;
@@ -128,7 +129,7 @@ internal sealed partial class ReminderService : IDisposable
         return lastDue + (entry.Period * missed);
     }
 
-    private void Schedule(ReminderEntry entry, DateTimeOffset due, int failures, bool onlyIfAbsent = false)
+    private void Schedule(ReminderEntry entry, DateTimeOffset due, int failures, bool onlyIfAbsent = false, DateTimeOffset? tickDue = null)
     {
         lock (_lock)
         {
@@ -148,7 +149,7 @@ internal sealed partial class ReminderService : IDisposable
                 existing.Removed = true;
             }
 
-            var scheduled = new Scheduled(entry) { Due = due, Failures = failures };
+            var scheduled = new Scheduled(entry) { Due = due, TickDue = tickDue ?? due, Failures = failures };
             _scheduled[key] = scheduled;
             _queue.Enqueue(scheduled, due);
             ArmTimer();
@@ -207,7 +208,15 @@ internal sealed partial class ReminderService : IDisposable
     {
         var entry = scheduled.Entry;
         var firedAt = _runtime.Time.GetUtcNow();
-        var request = new ReminderTickRequest(entry.Name, new TickStatus(entry.StartAt, entry.Period, scheduled.Due));
+        if (!_runtime.Ownership.TryGetFence(entry.GrainId, out _))
+        {
+            // This silo cannot renew the partition's lease right now: the owner fires it. Look
+            // again shortly in case the lease is renewed and nobody took it over.
+            Reschedule(scheduled, firedAt + s_notServingRecheck, scheduled.Failures, keepDue: true);
+            return;
+        }
+
+        var request = new ReminderTickRequest(entry.Name, new TickStatus(entry.StartAt, entry.Period, scheduled.TickDue));
         try
         {
             await _runtime.Dispatcher.InvokeAsync(entry.GrainId, request);
@@ -216,12 +225,12 @@ internal sealed partial class ReminderService : IDisposable
         {
             var backoff = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, scheduled.Failures), s_maximumBackoff.TotalSeconds));
             LogTickFailed(_runtime.Logger, exception, entry.Name, entry.GrainId, backoff);
-            _runtime.Metrics.ReminderFired(entry.GrainId.Type, success: false, firedAt - scheduled.Due);
-            Reschedule(scheduled, firedAt + backoff, scheduled.Failures + 1);
+            _runtime.Metrics.ReminderFired(entry.GrainId.Type, success: false, firedAt - scheduled.TickDue);
+            Reschedule(scheduled, firedAt + backoff, scheduled.Failures + 1, keepDue: true);
             return;
         }
 
-        _runtime.Metrics.ReminderFired(entry.GrainId.Type, success: true, firedAt - scheduled.Due);
+        _runtime.Metrics.ReminderFired(entry.GrainId.Type, success: true, firedAt - scheduled.TickDue);
         if (entry.Period == TimeSpan.Zero)
         {
             await RemoveOneShotAsync(scheduled);
@@ -229,7 +238,7 @@ internal sealed partial class ReminderService : IDisposable
         }
 
         var now = _runtime.Time.GetUtcNow();
-        var next = scheduled.Due + entry.Period;
+        var next = scheduled.TickDue + entry.Period;
         Reschedule(scheduled, next > now ? next : NextDue(entry, now, next), failures: 0);
     }
 
@@ -257,7 +266,7 @@ internal sealed partial class ReminderService : IDisposable
         }
     }
 
-    private void Reschedule(Scheduled scheduled, DateTimeOffset due, int failures)
+    private void Reschedule(Scheduled scheduled, DateTimeOffset due, int failures, bool keepDue = false)
     {
         lock (_lock)
         {
@@ -268,7 +277,7 @@ internal sealed partial class ReminderService : IDisposable
             }
         }
 
-        Schedule(scheduled.Entry, due, failures);
+        Schedule(scheduled.Entry, due, failures, tickDue: keepDue ? scheduled.TickDue : null);
     }
 
     private sealed class Scheduled(ReminderEntry entry)
@@ -276,6 +285,9 @@ internal sealed partial class ReminderService : IDisposable
         public ReminderEntry Entry { get; } = entry;
 
         public DateTimeOffset Due { get; init; }
+
+        /// <summary>The due time of the tick this entry will deliver (later retries keep it).</summary>
+        public DateTimeOffset TickDue { get; init; }
 
         public int Failures { get; init; }
 

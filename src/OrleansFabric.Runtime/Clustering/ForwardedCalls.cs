@@ -1,0 +1,59 @@
+using System.Text.Json;
+using OrleansFabric.Invocation;
+
+namespace OrleansFabric.Runtime.Clustering;
+
+/// <summary>
+/// The receiving side of silo-to-silo calls: turns a call's wire form back into a request,
+/// checks that this silo serves the grain's partition before anything runs ("not owner"
+/// otherwise), runs it on the local activation and hands back the outcome.
+/// </summary>
+public sealed class ForwardedCalls
+{
+    private readonly SiloRuntime _runtime;
+    private readonly ClusterDispatcher _dispatcher;
+
+    internal ForwardedCalls(SiloRuntime runtime, ClusterDispatcher dispatcher)
+    {
+        _runtime = runtime;
+        _dispatcher = dispatcher;
+    }
+
+    /// <summary>The options that (de)serialize arguments and results on this silo.</summary>
+    public JsonSerializerOptions SerializerOptions => _runtime.SerializerOptions;
+
+    /// <summary>
+    /// Runs a forwarded call. Returns null when this silo does not serve the grain's partition
+    /// (nothing ran); otherwise the completed request, whose <see cref="GrainRequest.Exception"/>
+    /// or <see cref="GrainRequest.WriteResult"/> gives the outcome.
+    /// </summary>
+    /// <exception cref="ArgumentException">The grain type, method or arguments are not known here.</exception>
+    public async Task<GrainRequest?> ExecuteAsync(string grainType, string key, string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
+    {
+        var type = new GrainType(grainType);
+        if (!GrainInterfaceRegistry.TryGet(type, out var descriptor) || !descriptor.RequestFactories.TryGetValue(method, out var factory))
+        {
+            throw new ArgumentException($"Grain method '{grainType}.{method}' is not hosted by this silo.", nameof(method));
+        }
+
+        var request = factory();
+        try
+        {
+            var reader = new Utf8JsonReader(arguments.Span);
+            request.ReadArguments(ref reader, _runtime.SerializerOptions);
+        }
+        catch (JsonException exception)
+        {
+            throw new ArgumentException($"The arguments of '{grainType}.{method}' could not be read: {exception.Message}", nameof(arguments), exception);
+        }
+
+        request.CancellationToken = cancellationToken;
+        if (!_dispatcher.TryDispatchForwarded(new GrainId(type, key), request))
+        {
+            return null;
+        }
+
+        await request.CompletionAsync();
+        return request;
+    }
+}

@@ -1,0 +1,308 @@
+using Microsoft.Extensions.Logging;
+using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Runtime.Persistence;
+
+namespace OrleansFabric.Runtime.Clustering;
+
+/// <summary>
+/// Holds this silo's partition leases. Each cycle (every TTL/3, sooner when a dead silo's
+/// lease is about to expire) it heartbeats, renews what it holds, takes free or expired
+/// partitions up to its fair share <c>ceil(P / live silos)</c>, and hands excess partitions
+/// off gracefully (stop routing to them, deactivate and flush their grains, then release).
+/// It serves a partition only until TTL minus a safety margin after the start of its last
+/// successful renewal, measured on its own monotonic clock, so a paused or cut-off silo
+/// stops serving before its lease can expire in the database.
+/// </summary>
+internal sealed partial class PartitionLeaseManager : IPartitionOwnership
+{
+    private readonly SiloState _silo;
+    private readonly IPartitionLeaseTable _leases;
+    private readonly IMembershipTable _membership;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long[] _epochs;
+    private readonly Lock _lock = new();
+    private readonly HashSet<int> _held = [];
+    private long _servingUntil;
+    private int _cycles;
+    private volatile bool _draining;
+
+    public PartitionLeaseManager(SiloState silo, IPartitionLeaseTable leases, IMembershipTable membership, TimeProvider time, int partitionCount, TimeSpan ttl, ILogger logger)
+    {
+        _silo = silo;
+        _leases = leases;
+        _membership = membership;
+        _time = time;
+        _logger = logger;
+        PartitionCount = partitionCount;
+        Ttl = ttl;
+        SafetyMargin = TimeSpan.FromTicks(Math.Max(ttl.Ticks / 6, TimeSpan.FromMilliseconds(500).Ticks));
+        _epochs = new long[partitionCount];
+    }
+
+    public int PartitionCount { get; }
+
+    public TimeSpan Ttl { get; }
+
+    /// <summary>How long before its lease could expire a silo stops serving a partition it could not renew.</summary>
+    public TimeSpan SafetyMargin { get; }
+
+    /// <summary>Set once the runtime exists (it needs this object to be built).</summary>
+    public SiloRuntime? Runtime { get; set; }
+
+    /// <summary>The partitions this silo serves now.</summary>
+    public int ServingCount
+    {
+        get
+        {
+            if (!WithinServingWindow())
+            {
+                return 0;
+            }
+
+            lock (_lock)
+            {
+                return _held.Count(partition => Volatile.Read(ref _epochs[partition]) > 0);
+            }
+        }
+    }
+
+    public bool TryGetFence(GrainId grainId, out WriteFence fence)
+    {
+        var partition = grainId.Partition(PartitionCount);
+        var epoch = Volatile.Read(ref _epochs[partition]);
+        if (epoch > 0 && WithinServingWindow())
+        {
+            fence = new WriteFence(partition, epoch);
+            return true;
+        }
+
+        fence = default;
+        return false;
+    }
+
+    public bool IsServing(int partition) => Volatile.Read(ref _epochs[partition]) > 0 && WithinServingWindow();
+
+    /// <summary>Stops taking partitions; the next cycles hand every partition to the other silos.</summary>
+    public void Drain() => _draining = true;
+
+    public bool IsDraining => _draining;
+
+    /// <summary>The number of cycles that have ended, successfully or not.</summary>
+    public int Cycles => Volatile.Read(ref _cycles);
+
+    /// <summary>Runs one lease cycle and returns how long to wait before the next.</summary>
+    public async Task<TimeSpan> CycleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCycleAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _cycles);
+        }
+    }
+
+    private async Task<TimeSpan> RunCycleAsync(CancellationToken cancellationToken)
+    {
+        var runtime = Runtime ?? throw new InvalidOperationException("The lease manager has no runtime yet.");
+        var started = _time.GetTimestamp();
+        await _membership.HeartbeatAsync(_silo.SiloId, _silo.Status, runtime.Catalog.Count, cancellationToken);
+
+        int[] held;
+        lock (_lock)
+        {
+            held = [.. _held];
+        }
+
+        if (held.Length > 0)
+        {
+            var renewed = await _leases.RenewAsync(_silo.SiloId, held, Ttl, cancellationToken);
+            var kept = renewed.Select(lease => lease.Partition).ToHashSet();
+            var lost = held.Where(partition => !kept.Contains(partition)).ToArray();
+            if (lost.Length > 0)
+            {
+                var list = string.Join(',', lost);
+                LogLeasesLost(_logger, lost.Length, list);
+                Forget(runtime, lost);
+            }
+        }
+
+        Volatile.Write(ref _servingUntil, started + (long)((Ttl - SafetyMargin).TotalSeconds * _time.TimestampFrequency));
+        _silo.IsServingLeases = true;
+
+        var members = await _membership.ReadAllAsync(cancellationToken);
+        var live = members.Where(member => member.HeartbeatAge < Ttl && member.Status is SiloStatus.Joining or SiloStatus.Active).ToList();
+        var takesPartitions = !_draining && _silo.Status is SiloStatus.Joining or SiloStatus.Active;
+        var sharers = live.Count(member => member.SiloId != _silo.SiloId) + (takesPartitions ? 1 : 0);
+
+        // Everyone may hold up to ceil(P/n); when some live silo holds fewer than floor(P/n),
+        // those above floor give back the difference so the spread converges to floor..ceil.
+        var floorShare = takesPartitions ? PartitionCount / Math.Max(1, sharers) : 0;
+        var ceilingShare = takesPartitions ? (PartitionCount + sharers - 1) / Math.Max(1, sharers) : 0;
+        var leases = await _leases.ReadAllAsync(cancellationToken);
+        var liveIds = live.Select(member => member.SiloId).ToHashSet();
+        var heldBy = leases
+            .Where(lease => lease.Owner is not null && lease.Remaining > TimeSpan.Zero)
+            .GroupBy(lease => lease.Owner!)
+            .ToDictionary(group => group.Key, group => group.Count());
+        var someoneShort = live.Any(member => member.SiloId != _silo.SiloId && heldBy.GetValueOrDefault(member.SiloId) < floorShare);
+
+        int owned;
+        lock (_lock)
+        {
+            owned = _held.Count;
+        }
+
+        var next = Ttl / 3;
+        var target = someoneShort ? floorShare : ceilingShare;
+        if (owned < ceilingShare)
+        {
+            var free = leases.Where(lease => lease.Owner is null || lease.Remaining <= TimeSpan.Zero).Select(lease => lease.Partition).ToList();
+            Shuffle(free);
+            if (free.Count > 0)
+            {
+                var acquired = await _leases.TryAcquireAsync(_silo.SiloId, free, ceilingShare - owned, Ttl, cancellationToken);
+                if (acquired.Count > 0)
+                {
+                    await GainAsync(runtime, acquired, cancellationToken);
+                }
+            }
+
+            // A dead silo's lease is not free until it expires: come back right then, not a full interval later.
+            var expiring = leases
+                .Where(lease => lease.Owner is not null && lease.Owner != _silo.SiloId && !liveIds.Contains(lease.Owner) && lease.Remaining > TimeSpan.Zero)
+                .Select(lease => lease.Remaining!.Value)
+                .DefaultIfEmpty(TimeSpan.MaxValue)
+                .Min();
+            if (expiring < next)
+            {
+                next = expiring + TimeSpan.FromMilliseconds(20);
+            }
+        }
+        else if (owned > target)
+        {
+            int[] excess;
+            lock (_lock)
+            {
+                excess = [.. _held.OrderByDescending(partition => partition).Take(owned - target)];
+            }
+
+            await HandOffAsync(runtime, excess, DeactivationReason.PartitionHandoff, cancellationToken);
+        }
+
+        return next;
+    }
+
+    /// <summary>Records a failed cycle; the silo keeps serving only until its serving window ends.</summary>
+    public void CycleFailed(Exception exception)
+    {
+        LogCycleFailed(_logger, exception);
+        if (!WithinServingWindow())
+        {
+            _silo.IsServingLeases = false;
+        }
+    }
+
+    /// <summary>Hands every held partition off (graceful shutdown or drain): deactivate, flush, release at once.</summary>
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        int[] held;
+        lock (_lock)
+        {
+            held = [.. _held];
+        }
+
+        if (held.Length > 0 && Runtime is { } runtime)
+        {
+            await HandOffAsync(runtime, held, DeactivationReason.Shutdown, cancellationToken);
+        }
+    }
+
+    private static void Shuffle(List<int> partitions)
+    {
+        for (var i = partitions.Count - 1; i > 0; i--)
+        {
+            var j = Random.Shared.Next(i + 1);
+            (partitions[i], partitions[j]) = (partitions[j], partitions[i]);
+        }
+    }
+
+    private bool WithinServingWindow() => _time.GetTimestamp() < Volatile.Read(ref _servingUntil);
+
+    private async Task GainAsync(SiloRuntime runtime, IReadOnlyList<PartitionLease> acquired, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            foreach (var lease in acquired)
+            {
+                _held.Add(lease.Partition);
+                Volatile.Write(ref _epochs[lease.Partition], lease.Epoch);
+            }
+        }
+
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var list = string.Join(',', acquired.Select(lease => $"{lease.Partition}@{lease.Epoch}"));
+            LogLeasesAcquired(_logger, acquired.Count, list);
+        }
+
+        await runtime.Reminders.AcquirePartitionsAsync([.. acquired.Select(lease => lease.Partition)], cancellationToken);
+    }
+
+    /// <summary>Drops partitions whose lease is gone: their grains are deactivated (their writes would be rejected anyway).</summary>
+    private void Forget(SiloRuntime runtime, int[] partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var partition in partitions)
+            {
+                _held.Remove(partition);
+                Volatile.Write(ref _epochs[partition], 0);
+            }
+        }
+
+        runtime.Reminders.ReleasePartitions(partitions);
+        _ = runtime.Catalog.DeactivatePartitionsAsync(partitions.ToHashSet(), PartitionCount, DeactivationReason.PartitionHandoff, CancellationToken.None);
+    }
+
+    private async Task HandOffAsync(SiloRuntime runtime, int[] partitions, DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Stop routing new calls here first; grains still write under their lease until it is released.
+        foreach (var partition in partitions)
+        {
+            Volatile.Write(ref _epochs[partition], 0);
+        }
+
+        runtime.Reminders.ReleasePartitions(partitions);
+        var set = partitions.ToHashSet();
+        try
+        {
+            await runtime.Catalog.DeactivatePartitionsAsync(set, PartitionCount, reason, cancellationToken);
+        }
+        finally
+        {
+            await _leases.ReleaseAsync(_silo.SiloId, partitions, CancellationToken.None);
+            lock (_lock)
+            {
+                _held.ExceptWith(set);
+            }
+
+            LogLeasesReleased(_logger, partitions.Length);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Acquired {Count} partition leases: {Partitions}")]
+    private static partial void LogLeasesAcquired(ILogger logger, int count, string partitions);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Lost {Count} partition leases to other silos: {Partitions}")]
+    private static partial void LogLeasesLost(ILogger logger, int count, string partitions);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Handed off {Count} partitions")]
+    private static partial void LogLeasesReleased(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Lease cycle failed; serving continues only until the current leases' safety deadline")]
+    private static partial void LogCycleFailed(ILogger logger, Exception exception);
+}

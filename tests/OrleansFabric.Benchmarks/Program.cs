@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.Benchmarks;
+using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.TestKit;
+
+// Load benchmarks of the grain runtime on the embedded silo. Results are Markdown rows for
+// docs/benchmarks.md. Usage:
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- calls [--callers 1,64,1024] [--grains 10000] [--seconds 10]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- memory [--activations 100000]
+var command = args.FirstOrDefault() ?? "calls";
+var options = Options.Parse(args.Skip(1).ToArray());
+Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
+switch (command)
+{
+    case "calls":
+        await CallsAsync(options);
+        break;
+    case "memory":
+        await MemoryAsync(options);
+        break;
+    default:
+        Console.Error.WriteLine("usage: calls|memory [--callers 1,64,1024] [--grains 10000] [--seconds 10] [--activations 100000]");
+        return 2;
+}
+
+return 0;
+
+static Task<TestSilo> StartSiloAsync() =>
+    TestSilo.StartAsync(services => services.AddGrain<INoopGrain, NoopGrain>());
+
+static async Task CallsAsync(Options options)
+{
+    var grains = options.Int("grains", 10_000);
+    var seconds = options.Int("seconds", 10);
+    var callerCounts = options.Get("callers", "1,64,1024").Split(',').Select(int.Parse).ToArray();
+    await using var silo = await StartSiloAsync();
+    var references = Enumerable.Range(0, grains).Select(i => silo.GrainFactory.GetGrain<INoopGrain>($"g{i}")).ToArray();
+    await Task.WhenAll(references.Select(grain => grain.NoopAsync()));
+
+    Console.WriteLine("| method | callers | grains | calls/s | p50 µs | p99 µs | bytes allocated/call |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var method in new[] { "Task", "ValueTask<int>" })
+    {
+        foreach (var callers in callerCounts)
+        {
+            await RunAsync(references, callers, TimeSpan.FromSeconds(Math.Max(1, seconds / 5)), method, report: false);
+            await RunAsync(references, callers, TimeSpan.FromSeconds(seconds), method, report: true);
+        }
+    }
+}
+
+static async Task RunAsync(INoopGrain[] grains, int callers, TimeSpan duration, string method, bool report)
+{
+    var histograms = Enumerable.Range(0, callers).Select(_ => new LatencyHistogram()).ToArray();
+    var stop = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+    var useValueTask = method != "Task";
+    GC.Collect();
+    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(() => CallerAsync(grains, histograms[caller], caller, stop, useValueTask))));
+    clock.Stop();
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+    if (!report)
+    {
+        return;
+    }
+
+    var total = new LatencyHistogram();
+    foreach (var histogram in histograms)
+    {
+        total.Merge(histogram);
+    }
+
+    var toMicroseconds = 1_000_000.0 / Stopwatch.Frequency;
+    Console.WriteLine(string.Create(
+        CultureInfo.InvariantCulture,
+        $"| {method} | {callers} | {grains.Length} | {total.Count / clock.Elapsed.TotalSeconds:N0} | {total.Quantile(0.5) * toMicroseconds:F1} | {total.Quantile(0.99) * toMicroseconds:F1} | {(double)allocated / total.Count:F0} |"));
+}
+
+static async Task CallerAsync(INoopGrain[] grains, LatencyHistogram histogram, int seed, long stop, bool useValueTask)
+{
+    var random = (uint)(seed * 2654435761u) | 1;
+    while (true)
+    {
+        for (var i = 0; i < 64; i++)
+        {
+            random ^= random << 13;
+            random ^= random >> 17;
+            random ^= random << 5;
+            var grain = grains[random % (uint)grains.Length];
+            var started = Stopwatch.GetTimestamp();
+            if (useValueTask)
+            {
+                await grain.EchoAsync(i);
+            }
+            else
+            {
+                await grain.NoopAsync();
+            }
+
+            histogram.Record(Stopwatch.GetTimestamp() - started);
+        }
+
+        if (Stopwatch.GetTimestamp() > stop)
+        {
+            return;
+        }
+    }
+}
+
+static async Task MemoryAsync(Options options)
+{
+    var count = options.Int("activations", 100_000);
+    await using var silo = await StartSiloAsync();
+    await silo.GrainFactory.GetGrain<INoopGrain>("warm-up").NoopAsync();
+    var before = GC.GetTotalMemory(forceFullCollection: true);
+    for (var start = 0; start < count; start += 1000)
+    {
+        await Task.WhenAll(Enumerable.Range(start, Math.Min(1000, count - start)).Select(i => silo.GrainFactory.GetGrain<INoopGrain>($"idle-{i}").NoopAsync()));
+    }
+
+    var after = GC.GetTotalMemory(forceFullCollection: true);
+    Console.WriteLine("| idle activations | managed heap growth MB | bytes per activation |");
+    Console.WriteLine("|---:|---:|---:|");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {count:N0} | {(after - before) / 1048576.0:F1} | {(after - before) / (double)count:F0} |"));
+}
+
+/// <summary>Command-line options of the form --name value.</summary>
+internal sealed class Options(Dictionary<string, string> values)
+{
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Options(values);
+    }
+
+    public string Get(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+
+    public int Int(string name, int fallback) => values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}

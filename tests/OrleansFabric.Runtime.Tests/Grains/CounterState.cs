@@ -1,0 +1,6 @@
+namespace OrleansFabric.Runtime.Tests.Grains;
+
+public sealed class CounterState
+{
+    public int Value { get; set; }
+}

@@ -1,0 +1,6 @@
+namespace OrleansFabric.Runtime.Tests.Grains;
+
+public interface IFlakyGrain : IGrainWithStringKey
+{
+    Task<string> PingAsync();
+}
