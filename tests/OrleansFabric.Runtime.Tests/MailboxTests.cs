@@ -34,11 +34,11 @@ public sealed class MailboxTests
     public async Task A_burst_of_1000_first_calls_to_one_key_creates_one_activation()
     {
         await using var silo = await Silos.StartAsync(_probe);
-        using var start = new Barrier(8);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        var bursts = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
-            start.SignalAndWait();
+            await start.Task;
             var calls = new Task<int>[125];
             for (var i = 0; i < calls.Length; i++)
             {
@@ -46,7 +46,9 @@ public sealed class MailboxTests
             }
 
             return await Task.WhenAll(calls);
-        })));
+        })).ToArray();
+        start.SetResult();
+        var results = await Task.WhenAll(bursts);
 
         Assert.Equal(1, _probe.Count("activate:burst"));
         Assert.Equal(Enumerable.Range(1, 1000), results.SelectMany(values => values).Order());

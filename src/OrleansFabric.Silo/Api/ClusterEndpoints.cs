@@ -1,0 +1,28 @@
+using OrleansFabric.Runtime.Clustering;
+using OrleansFabric.Runtime.Hosting;
+
+namespace OrleansFabric.Silo.Api;
+
+/// <summary><c>GET /v1/cluster</c>: silos and partition owners.</summary>
+internal static class ClusterEndpoints
+{
+    public static void MapClusterEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/v1/cluster").MapGet("/", async (IClusterView view, CancellationToken cancellationToken) =>
+        {
+            var snapshot = await view.GetSnapshotAsync(cancellationToken);
+            return TypedResults.Ok(new ClusterResponse(
+                snapshot.PartitionCount,
+                [.. snapshot.Silos.Select(silo => new ClusterSilo(silo.Id, silo.Endpoint, StatusName(silo.Status), silo.HeartbeatAt.UtcDateTime, silo.PartitionsOwned, silo.Activations))],
+                [.. snapshot.Partitions.Select(partition => new ClusterPartition(partition.Partition, partition.Owner, partition.Epoch))]));
+        });
+    }
+
+    internal static string StatusName(SiloStatus status) => status switch
+    {
+        SiloStatus.Joining => "joining",
+        SiloStatus.Active => "active",
+        SiloStatus.ShuttingDown => "shutting_down",
+        _ => "dead",
+    };
+}
