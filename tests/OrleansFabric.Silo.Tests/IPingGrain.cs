@@ -1,0 +1,6 @@
+namespace OrleansFabric.Silo.Tests;
+
+public interface IPingGrain : IGrainWithStringKey
+{
+    Task<string> PingAsync(string text);
+}
