@@ -60,6 +60,11 @@ internal static class GrainSourceWriter
         }
 
         source.Append(indent).Append("    public override ").Append(Invocation).AppendLine(".GrainMethod Method => s_method;");
+        if (method.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT)
+        {
+            source.Append(indent).AppendLine("    protected override bool CompletesAsTask => true;");
+        }
+
         source.Append(indent).Append("    protected override ").Append(Tasks).Append(".ValueTask<").Append(method.ResultType).AppendLine("> InvokeCore(object grain)");
         source.Append(indent).AppendLine("    {");
         switch (method.ReturnKind)

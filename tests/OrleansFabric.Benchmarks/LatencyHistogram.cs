@@ -16,7 +16,7 @@ internal sealed class LatencyHistogram
     public void Record(long ticks)
     {
         var value = Math.Max(1, ticks);
-        var magnitude = Math.Max(0, 63 - long.LeadingZeroCount(value) - 5);
+        var magnitude = (int)Math.Max(0, 63 - long.LeadingZeroCount(value) - 5);
         var sub = (int)(value >> magnitude) - 32;
         _counts[Math.Min(_counts.Length - 1, (magnitude * SubBuckets) + Math.Clamp(sub, 0, SubBuckets - 1))]++;
         Count++;

@@ -44,8 +44,8 @@ public abstract class GrainRequest
 
     /// <summary>
     /// Completes when the call has ended, successfully or not (it does not throw). Awaited once,
-    /// by the one party that waits for the outcome instead of the typed caller: the silo that
-    /// runs a call forwarded from another silo.
+    /// by the one party that waits for the outcome instead of the typed caller (the silo that
+    /// runs a call forwarded from another silo), and obtained before the request is dispatched.
     /// </summary>
     public abstract ValueTask CompletionAsync();
 

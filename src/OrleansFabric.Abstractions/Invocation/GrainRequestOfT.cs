@@ -1,28 +1,41 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
-using System.Threading.Tasks.Sources;
 
 namespace OrleansFabric.Invocation;
 
 /// <summary>
 /// A request whose method returns <typeparamref name="TResult"/> (<see cref="VoidResult"/> for
-/// methods without a value). The request is its own completion source, so a call allocates
-/// the request and nothing else on the runtime's side.
+/// methods without a value). A request records its outcome once and hands it to the caller
+/// from a thread-pool work item (the request itself, so the hop allocates nothing): the
+/// caller's code never runs on the grain's activation. Methods that return a
+/// <see cref="Task"/> complete one task built in place; methods that return a
+/// <see cref="ValueTask"/> complete a small reusable-shape source.
 /// </summary>
-public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TResult>, IValueTaskSource
+public abstract class GrainRequest<TResult> : GrainRequest, IThreadPoolWorkItem
 {
-    private ManualResetValueTaskSourceCore<TResult> _completion = new() { RunContinuationsAsynchronously = true };
+    private AsyncTaskMethodBuilder<TResult> _task;
+    private ValueTaskCompletion<TResult>? _valueTask;
+    private TResult _result = default!;
     private Exception? _exception;
     private int _completed;
 
     /// <inheritdoc/>
     public override Exception? Exception => _exception;
 
-    /// <summary>The caller's view of the outcome.</summary>
-    public ValueTask<TResult> AsValueTask() => new(this, _completion.Version);
+    /// <summary>
+    /// True when the generated method returns a <see cref="Task"/>: the caller then gets a
+    /// task completed in place instead of a task wrapped around a value-task source.
+    /// </summary>
+    protected virtual bool CompletesAsTask => false;
 
-    /// <summary>The caller's view of the outcome, for methods that return no value.</summary>
-    public ValueTask AsVoidValueTask() => new(this, _completion.Version);
+    /// <summary>The caller's view of the outcome. Call it once, before the request is sent.</summary>
+    public ValueTask<TResult> AsValueTask() =>
+        CompletesAsTask ? new ValueTask<TResult>(_task.Task) : EnsureValueTask().AsValueTask();
+
+    /// <inheritdoc/>
+    public sealed override ValueTask CompletionAsync() =>
+        CompletesAsTask ? new ValueTask(_task.Task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)) : EnsureValueTask().AsCompletionValueTask();
 
     /// <summary>Calls the grain method (generated).</summary>
     protected abstract ValueTask<TResult> InvokeCore(object grain);
@@ -56,19 +69,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             _exception = exception;
-            _completion.SetException(exception);
-        }
-    }
-
-    /// <inheritdoc/>
-    public sealed override ValueTask CompletionAsync() => AsVoidValueTask();
-
-    private void Complete(TResult result)
-    {
-        // The first outcome wins: a caller's cancellation may race a remote answer.
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
-        {
-            _completion.SetResult(result);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
     }
 
@@ -76,14 +77,13 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
     public sealed override void WriteResult(Utf8JsonWriter writer, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var result = _completion.GetResult(_completion.Version);
         if (typeof(TResult) == typeof(VoidResult))
         {
             writer.WriteNullValue();
             return;
         }
 
-        GrainSerializer.Write(writer, result, options);
+        GrainSerializer.Write(writer, _result, options);
     }
 
     /// <inheritdoc/>
@@ -103,6 +103,56 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
         Complete(result);
     }
 
+    /// <summary>Rethrows the recorded exception with its original stack trace, if there is one.</summary>
+    public void ThrowIfFailed()
+    {
+        if (_exception is not null)
+        {
+            ExceptionDispatchInfo.Throw(_exception);
+        }
+    }
+
+    /// <summary>Hands the outcome to the caller, on a thread-pool thread.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (CompletesAsTask)
+        {
+            if (_exception is null)
+            {
+                _task.SetResult(_result);
+            }
+            else
+            {
+                _task.SetException(_exception);
+            }
+
+            return;
+        }
+
+        var completion = EnsureValueTask();
+        if (_exception is null)
+        {
+            completion.SetResult(_result);
+        }
+        else
+        {
+            completion.SetException(_exception);
+        }
+    }
+
+    private void Complete(TResult result)
+    {
+        // The first outcome wins: a caller's cancellation may race a remote answer.
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _result = result;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+    }
+
+    private ValueTaskCompletion<TResult> EnsureValueTask() =>
+        _valueTask ?? Interlocked.CompareExchange(ref _valueTask, new ValueTaskCompletion<TResult>(), null) ?? _valueTask;
+
     private async ValueTask AwaitCompletion(ValueTask<TResult> pending)
     {
         TResult result;
@@ -117,28 +167,5 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
         }
 
         Complete(result);
-    }
-
-    TResult IValueTaskSource<TResult>.GetResult(short token) => _completion.GetResult(token);
-
-    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => _completion.GetStatus(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
-
-    void IValueTaskSource<TResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _completion.OnCompleted(continuation, state, token, flags);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _completion.OnCompleted(continuation, state, token, flags);
-
-    /// <summary>Rethrows the recorded exception with its original stack trace, if there is one.</summary>
-    public void ThrowIfFailed()
-    {
-        if (_exception is not null)
-        {
-            ExceptionDispatchInfo.Throw(_exception);
-        }
     }
 }

@@ -48,12 +48,13 @@ public sealed class ForwardedCalls
         }
 
         request.CancellationToken = cancellationToken;
+        var completion = request.CompletionAsync();
         if (!_dispatcher.TryDispatchForwarded(new GrainId(type, key), request))
         {
             return null;
         }
 
-        await request.CompletionAsync();
+        await completion;
         return request;
     }
 }
