@@ -1,0 +1,6 @@
+namespace OrleansFabric.Batches;
+
+/// <summary>Content provisioned for a batch.</summary>
+/// <param name="TextStorageId">The content's id; the same id always maps to the same slot.</param>
+/// <param name="OriginalFileName">The uploaded file's name.</param>
+public sealed record ProvisionContent(string TextStorageId, string? OriginalFileName);
