@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using OrleansFabric.Silo.Hosting;
 
 try
@@ -7,12 +6,13 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception exception) when (exception is OptionsValidationException or SiloConfigurationException)
+catch (Exception exception) when (StartupFailure.Describe(exception) is { } message)
 {
-    // A bad setting stops the silo with a message naming the key, not a stack trace.
-    await Console.Error.WriteLineAsync($"orleansfabric: cannot start: {exception.Message}");
-    return 2;
+    // A bad setting or an address that cannot be bound stops the silo with one clear
+    // message (naming the key), not a stack trace.
+    await Console.Error.WriteLineAsync($"orleansfabric: cannot start: {message}");
+    return StartupFailure.ExitCode;
 }
 
-/// <summary>The silo's entry point (public for in-process tests).</summary>
+/// <summary>The silo's entry point (public for in-process tests with WebApplicationFactory).</summary>
 public partial class Program;

@@ -19,7 +19,7 @@ public sealed class HostTests
 
     [Theory]
     [InlineData(Runtime.Hosting.SiloStatus.Joining, true, "joining")]
-    [InlineData(Runtime.Hosting.SiloStatus.ShuttingDown, true, "shutting")]
+    [InlineData(Runtime.Hosting.SiloStatus.ShuttingDown, true, "shutting_down")]
     [InlineData(Runtime.Hosting.SiloStatus.Active, false, "leases")]
     public async Task Ready_is_a_503_problem_with_retry_after_unless_active_and_serving(Runtime.Hosting.SiloStatus status, bool servingLeases, string reason)
     {
@@ -49,6 +49,7 @@ public sealed class HostTests
         Assert.Equal(256, cluster.GetProperty("partition_count").GetInt32());
         var member = Assert.Single(cluster.GetProperty("silos").EnumerateArray());
         Assert.Equal("active", member.GetProperty("status").GetString());
+        Assert.Equal(silo.Client.BaseAddress!.ToString().TrimEnd('/'), member.GetProperty("endpoint").GetString());
         Assert.Equal(256, member.GetProperty("partitions_owned").GetInt32());
         Assert.EndsWith("Z", member.GetProperty("heartbeat_at").GetString(), StringComparison.Ordinal);
         var partitions = cluster.GetProperty("partitions").EnumerateArray().ToList();
@@ -86,6 +87,27 @@ public sealed class HostTests
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         Assert.Equal(0, received);
+    }
+
+    [Fact]
+    public async Task Any_v1_request_announcing_over_1_MiB_is_refused_with_413_whatever_the_route()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+
+        using var content = new ByteArrayContent(new byte[(2 * 1024 * 1024) + 1]);
+        using var response = await silo.Client.PostAsync("/v1/cluster", content);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    [Fact]
+    public async Task A_wrong_method_on_a_known_route_gets_a_problem_json_405()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+
+        using var response = await silo.Client.DeleteAsync("/v1/cluster");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
     }
 
     [Fact]

@@ -2,8 +2,17 @@ using System.Text.Json.Serialization;
 
 namespace OrleansFabric.Silo.Api;
 
-/// <summary>Source-generated JSON metadata for the API's own types, in snake_case as API.md requires.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+/// <summary>
+/// Source-generated JSON metadata for the API's requests and responses: snake_case as API.md
+/// requires; on input, non-nullable members refuse null and constructor parameters without a
+/// default value are required (give optional request fields a default, e.g. <c>string? SentAt = null</c>).
+/// Read request bodies with <see cref="JsonBody"/>.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ClusterResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -2,9 +2,10 @@ namespace OrleansFabric.Silo.Api;
 
 /// <summary>
 /// Requires <c>Authorization: Bearer &lt;key&gt;</c> on every <c>/v1</c> request when keys are
-/// configured (401 <c>unauthorized</c> otherwise) and makes the caller available to endpoints.
+/// configured (401 <c>unauthorized</c> otherwise) and makes the caller available to endpoints
+/// as the <see cref="ApiCaller"/> feature (<see cref="HttpContextCallerExtensions.Caller"/>).
 /// </summary>
-internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
+internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, ILogger<ApiKeyMiddleware> logger)
 {
     private const string BearerPrefix = "Bearer ";
 
@@ -22,19 +23,22 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         }
 
         var header = context.Request.Headers.Authorization.ToString();
-        var caller = header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
-            ? keys.Authenticate(header[BearerPrefix.Length..].Trim())
-            : null;
+        var bearer = header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase);
+        var caller = bearer ? keys.Authenticate(header[BearerPrefix.Length..].Trim()) : null;
         if (caller is null)
         {
+            LogRefused(logger, context.Request.Method, context.Request.Path, header.Length == 0 ? "no key" : bearer ? "unknown key" : "not a bearer token");
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Problems.WriteAsync(
                 context,
                 ErrorCodes.Unauthorized,
-                header.Length == 0 ? "Send an API key as 'Authorization: Bearer <key>'." : "The API key is not known.");
+                bearer ? "The API key is not known." : "Send an API key as 'Authorization: Bearer <key>'.");
         }
 
         context.Features.Set(caller);
         return next(context);
     }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Refused {Method} {Path}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string method, PathString path, string reason);
 }

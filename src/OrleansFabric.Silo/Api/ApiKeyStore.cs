@@ -18,7 +18,7 @@ public sealed class ApiKeyStore
         ArgumentNullException.ThrowIfNull(options);
         _keys = [.. options.Value.Keys
             .Where(key => !string.IsNullOrEmpty(key.Key))
-            .Select(key => (SHA256.HashData(Encoding.UTF8.GetBytes(key.Key)), ApiCaller.WithScopes(key.Tenants)))];
+            .Select(key => (Digest(key.Key), ApiCaller.WithScopes(key.Tenants)))];
     }
 
     /// <summary>True when keys are configured, so every /v1 request must present one.</summary>
@@ -27,7 +27,11 @@ public sealed class ApiKeyStore
     /// <summary>The caller a presented key belongs to, or null.</summary>
     public ApiCaller? Authenticate(string presented)
     {
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        ArgumentNullException.ThrowIfNull(presented);
+
+        // Equal-length digests, every key compared, no early exit: the time taken does not
+        // depend on how much of a key was right or which key matched.
+        var digest = Digest(presented);
         ApiCaller? match = null;
         foreach (var (candidate, caller) in _keys)
         {
@@ -39,4 +43,6 @@ public sealed class ApiKeyStore
 
         return match;
     }
+
+    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

@@ -3,7 +3,7 @@ using OrleansFabric.Runtime.Hosting;
 
 namespace OrleansFabric.Silo.Api;
 
-/// <summary><c>GET /v1/cluster</c>: silos and partition owners.</summary>
+/// <summary><c>GET /v1/cluster</c>: silos and partition owners (any valid key when keys are configured).</summary>
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder app)
@@ -18,6 +18,7 @@ internal static class ClusterEndpoints
         });
     }
 
+    /// <summary>API.md's lower-case status names.</summary>
     internal static string StatusName(SiloStatus status) => status switch
     {
         SiloStatus.Joining => "joining",

@@ -45,8 +45,28 @@ public static class ErrorCodes
     /// <summary>The route exists but not for this method (not in API.md's list).</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>Another client error produced by the HTTP stack itself (not in API.md's list).</summary>
+    public const string RequestRejected = "request_rejected";
+
     /// <summary>An unexpected failure on the silo (not in API.md's list).</summary>
     public const string InternalError = "internal_error";
+
+    /// <summary>
+    /// The code for an error response that only has a status (a framework-produced status
+    /// without a body, rendered as problem+json by the status-code pages).
+    /// </summary>
+    public static string FromStatus(int status) => status switch
+    {
+        400 => ValidationFailed,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        405 => MethodNotAllowed,
+        413 => PayloadTooLarge,
+        503 => Unavailable,
+        < 500 => RequestRejected,
+        _ => InternalError,
+    };
 
     /// <summary>The HTTP status and title of a code.</summary>
     public static (int Status, string Title) Describe(string code) => code switch
@@ -65,6 +85,7 @@ public static class ErrorCodes
         PayloadTooLarge => (413, "The request body is too large."),
         QueueFull => (429, "The session's queue is full."),
         Unavailable => (503, "The service is unavailable; retry."),
+        RequestRejected => (400, "The request was rejected."),
         _ => (500, "The silo failed to handle the request."),
     };
 }

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Silo.Api;
@@ -8,88 +11,121 @@ namespace OrleansFabric.Silo.Hosting;
 
 /// <summary>
 /// Builds the silo host: the grain runtime, the public HTTP API (health, metrics, cluster,
-/// authentication, problem+json errors, 1 MiB body limit) and graceful shutdown.
+/// authentication, problem+json errors, 1 MiB body limit) and graceful shutdown. Program and
+/// the tests build the silo the same way.
 /// </summary>
 public static class SiloApplication
 {
-    /// <summary>Builds a silo from command-line arguments; <paramref name="configure"/> may add grains and services (tests, hosts).</summary>
-    /// <exception cref="SiloConfigurationException">The configuration does not allow the silo to start.</exception>
+    /// <summary>Settings that apply unless configuration says otherwise (lowest precedence).</summary>
+    private static readonly Dictionary<string, string?> s_defaults = new()
+    {
+        ["Logging:Console:FormatterName"] = "simple",
+        ["Logging:Console:FormatterOptions:SingleLine"] = "true",
+        ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
+        ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
+    };
+
+    /// <summary>
+    /// Builds a silo from command-line arguments; <paramref name="configure"/> may add grains,
+    /// services and settings (tests, hosts) before the settings are checked.
+    /// </summary>
+    /// <exception cref="SiloConfigurationException">A setting is invalid; the message names the key.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        Configure(builder);
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = s_defaults });
+        AddSilo(builder);
         configure?.Invoke(builder);
         var app = builder.Build();
-        CheckListenAddresses(app);
-        MapApi(app);
+        CheckSettings(app.Services);
+        MapSilo(app);
         return app;
     }
 
-    private static void Configure(WebApplicationBuilder builder)
+    private static void AddSilo(WebApplicationBuilder builder)
     {
-        var urls = ListenAddresses.From(builder.Configuration);
-        builder.WebHost.UseUrls([.. urls]);
+        var listen = ListenAddresses.From(builder.Configuration);
+        if (listen.IsDefault)
+        {
+            builder.WebHost.UseUrls([.. listen.Urls]);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = ErrorHandling.MaxBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = RequestRules.MaxBodyBytes;
             kestrel.AddServerHeader = false;
-        });
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
         });
 
         var services = builder.Services;
         services.AddFabricRuntime(builder.Configuration);
-        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section));
+        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton(_ => new PrometheusExporter());
-        services.AddProblemDetails();
+        services.AddSingleton(provider => new PrometheusExporter(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddApiErrorHandling();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
-        var deadline = builder.Configuration.GetValue($"{ShutdownOptions.Section}:DeadlineSeconds", new ShutdownOptions().DeadlineSeconds);
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(deadline + 5));
+
+        // The runtime's graceful stop gets its whole deadline, plus time to stop the server.
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DeadlineSeconds + 5));
     }
 
-    private static void CheckListenAddresses(WebApplication app)
+    /// <summary>
+    /// Reads every validated setting now, so a bad one stops the silo before anything starts,
+    /// with all the problems in one message (start-up validation would report them too, but
+    /// one at a time and after the host has begun starting).
+    /// </summary>
+    private static void CheckSettings(IServiceProvider services)
     {
-        var api = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
-        if (app.Services.GetRequiredService<ApiKeyStore>().RequiresKeys || api.AllowAnonymous)
+        var failures = new List<string>();
+        Check<GrainsOptions>(services, failures);
+        Check<ShutdownOptions>(services, failures);
+        Check<ClusteringOptions>(services, failures);
+        Check<ApiOptions>(services, failures);
+        if (failures.Count > 0)
         {
-            return;
+            throw new SiloConfigurationException(string.Join(Environment.NewLine, failures));
         }
 
-        var exposed = ListenAddresses.From(app.Configuration).FirstOrDefault(url => !ListenAddresses.IsLoopback(url));
-        if (exposed is not null)
+        static void Check<T>(IServiceProvider services, List<string> failures)
+            where T : class
         {
-            throw new SiloConfigurationException(
-                $"refusing to listen on '{exposed}' without API keys: anyone who can reach it could use the API. " +
-                $"Configure {ApiOptions.Section}:Keys (for example Fabric__Api__Keys__0__Key and Fabric__Api__Keys__0__Tenants__0=*), " +
-                $"listen on localhost only, or set {ApiOptions.Section}:AllowAnonymous=true.");
+            try
+            {
+                _ = services.GetRequiredService<IOptions<T>>().Value;
+            }
+            catch (OptionsValidationException exception)
+            {
+                failures.AddRange(exception.Failures);
+            }
         }
     }
 
-    private static void MapApi(WebApplication app)
+    private static void MapSilo(WebApplication app)
     {
         app.UseApiErrorHandling();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoints();
         app.MapClusterEndpoints();
-        var lifetime = app.Lifetime;
+
+        // Listen to the meters before the first grain call is counted.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
+
+        // On the embedded silo the advertised endpoint is the address the server really bound
+        // (a port of 0 becomes the chosen port); cluster providers set their own silo endpoint.
         var silo = app.Services.GetRequiredService<SiloState>();
-        lifetime.ApplicationStarted.Register(() =>
+        var server = app.Services.GetRequiredService<IServer>();
+        app.Lifetime.ApplicationStarted.Register(() =>
         {
-            if (silo.Endpoint == "local")
+            if (silo.Endpoint == "local" && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address)
             {
-                silo.Endpoint = app.Urls.FirstOrDefault() ?? ListenAddresses.Default;
+                silo.Endpoint = ListenAddresses.Advertised(address);
             }
         });
-        _ = app.Services.GetRequiredService<PrometheusExporter>();
     }
 }

@@ -1,6 +1,6 @@
 namespace OrleansFabric.Silo.Hosting;
 
-/// <summary>The silo's configuration does not allow it to start; the message says which setting and why.</summary>
+/// <summary>The silo's configuration does not allow it to start; the message names each setting and why.</summary>
 public sealed class SiloConfigurationException : Exception
 {
     /// <summary>Creates the exception.</summary>

@@ -5,32 +5,24 @@ using System.Text;
 
 namespace OrleansFabric.Silo.Metrics;
 
-/// <summary>The time series of one instrument, one per distinct set of tag values.</summary>
+/// <summary>
+/// The time series of one instrument, one cell per distinct set of tag values. Recording a
+/// measurement is one dictionary lookup (no allocation once the series exists) and a short
+/// lock on its cell; the text is only formatted at scrape time.
+/// </summary>
 internal sealed class InstrumentSeries
 {
     private readonly ConcurrentDictionary<TagKey, Cell> _cells = new();
     private readonly double[] _buckets;
-    private readonly Kind _kind;
 
     public InstrumentSeries(Instrument instrument, double[] buckets)
     {
         _buckets = buckets;
         IsObservable = instrument.IsObservable;
         Description = instrument.Description;
-        var type = instrument.GetType();
-        var definition = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
-        _kind = definition == typeof(Counter<>) || definition == typeof(ObservableCounter<>) ? Kind.Counter
-            : definition == typeof(Histogram<>) ? Kind.Histogram
-            : Kind.Gauge;
-        var name = PrometheusExporter.Sanitize(instrument.Name);
-        Name = _kind == Kind.Counter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
-    }
-
-    private enum Kind
-    {
-        Counter,
-        Gauge,
-        Histogram,
+        Kind = KindOf(instrument);
+        var name = PrometheusText.MetricName(instrument.Name);
+        Name = Kind == InstrumentKind.Counter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
     }
 
     public string Name { get; }
@@ -39,38 +31,53 @@ internal sealed class InstrumentSeries
 
     public bool IsObservable { get; }
 
-    public string PrometheusType => _kind switch
+    public InstrumentKind Kind { get; }
+
+    public string PrometheusType => Kind switch
     {
-        Kind.Counter => "counter",
-        Kind.Histogram => "histogram",
+        InstrumentKind.Counter => "counter",
+        InstrumentKind.Histogram => "histogram",
         _ => "gauge",
     };
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var key = TagKey.From(tags);
-        var cell = _cells.GetOrAdd(key, static (_, buckets) => new Cell(buckets.Length), _buckets);
+        if (double.IsNaN(value))
+        {
+            return;
+        }
+
+        var cell = _cells.GetOrAdd(TagKey.From(tags), static (_, buckets) => new Cell(buckets.Length), _buckets);
         lock (cell)
         {
-            switch (_kind)
+            if (IsObservable)
             {
-                case Kind.Histogram:
+                // Observable instruments report their current total or value at each collection.
+                cell.Value = value;
+                return;
+            }
+
+            switch (Kind)
+            {
+                case InstrumentKind.Histogram:
                     var index = Array.BinarySearch(_buckets, value);
                     cell.BucketCounts[index < 0 ? ~index : index]++;
                     cell.Count++;
                     cell.Value += value;
                     break;
-                case Kind.Counter when !IsObservable:
+                case InstrumentKind.Counter when value < 0:
+                    break;
+                case InstrumentKind.Counter or InstrumentKind.UpDownCounter:
                     cell.Value += value;
                     break;
                 default:
-                    // Observable instruments report totals or current values; up-down counters add.
-                    cell.Value = IsObservable || _kind == Kind.Counter ? value : cell.Value + value;
+                    cell.Value = value;
                     break;
             }
         }
     }
 
+    /// <summary>Forgets the last collection of an observable instrument, so series that vanished are not reported again.</summary>
     public void ClearObservations() => _cells.Clear();
 
     public void WriteSamples(StringBuilder text)
@@ -79,11 +86,11 @@ internal sealed class InstrumentSeries
         {
             lock (cell)
             {
-                if (_kind != Kind.Histogram)
+                if (Kind != InstrumentKind.Histogram)
                 {
                     text.Append(Name);
                     key.AppendLabels(text, null);
-                    text.Append(' ').Append(PrometheusExporter.FormatDouble(cell.Value)).Append('\n');
+                    text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
                     continue;
                 }
 
@@ -91,20 +98,29 @@ internal sealed class InstrumentSeries
                 for (var i = 0; i <= _buckets.Length; i++)
                 {
                     cumulative += cell.BucketCounts[i];
-                    var le = i < _buckets.Length ? PrometheusExporter.FormatDouble(_buckets[i]) : "+Inf";
                     text.Append(Name).Append("_bucket");
-                    key.AppendLabels(text, le);
+                    key.AppendLabels(text, i < _buckets.Length ? PrometheusText.Number(_buckets[i]) : "+Inf");
                     text.Append(' ').Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 }
 
                 text.Append(Name).Append("_sum");
                 key.AppendLabels(text, null);
-                text.Append(' ').Append(PrometheusExporter.FormatDouble(cell.Value)).Append('\n');
+                text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
                 text.Append(Name).Append("_count");
                 key.AppendLabels(text, null);
                 text.Append(' ').Append(cell.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
+    }
+
+    private static InstrumentKind KindOf(Instrument instrument)
+    {
+        var type = instrument.GetType();
+        var definition = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+        return definition == typeof(Counter<>) || definition == typeof(ObservableCounter<>) ? InstrumentKind.Counter
+            : definition == typeof(UpDownCounter<>) ? InstrumentKind.UpDownCounter
+            : definition == typeof(Histogram<>) ? InstrumentKind.Histogram
+            : InstrumentKind.Gauge;
     }
 
     private sealed class Cell(int buckets)

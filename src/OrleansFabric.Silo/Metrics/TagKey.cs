@@ -120,7 +120,7 @@ internal readonly struct TagKey : IEquatable<TagKey>
             }
 
             first = false;
-            text.Append(PrometheusExporter.Sanitize(tag.Name)).Append("=\"").Append(PrometheusExporter.EscapeLabelValue(tag.Value)).Append('"');
+            text.Append(PrometheusText.LabelName(tag.Name)).Append("=\"").Append(PrometheusText.LabelValue(tag.Value)).Append('"');
         }
 
         if (le is not null)

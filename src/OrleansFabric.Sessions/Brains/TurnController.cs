@@ -1,0 +1,74 @@
+namespace OrleansFabric.Sessions.Brains;
+
+/// <summary>
+/// Cancellation of one turn's brain, with sections that a supersede must not interrupt:
+/// a cancel requested during such a section takes effect when the section ends.
+/// </summary>
+public sealed class TurnController : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly Lock _lock = new();
+    private int _protectedSections;
+    private bool _cancelPending;
+
+    /// <summary>Cancelled when the turn is superseded (outside non-cancellable sections).</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    /// <summary>True once a supersede asked for this turn to stop.</summary>
+    public bool IsCancellationRequested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cancelPending || _cancellation.IsCancellationRequested;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> to completion even if the turn is superseded meanwhile.</summary>
+    public async Task<T> RunNonCancellableAsync<T>(Func<Task<T>> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_lock)
+        {
+            _protectedSections++;
+        }
+
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            bool cancel;
+            lock (_lock)
+            {
+                cancel = --_protectedSections == 0 && _cancelPending;
+            }
+
+            if (cancel)
+            {
+                await _cancellation.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Asks the turn to stop: at once, or when its non-cancellable section ends.</summary>
+    public void RequestCancel()
+    {
+        lock (_lock)
+        {
+            _cancelPending = true;
+            if (_protectedSections > 0)
+            {
+                return;
+            }
+        }
+
+        _cancellation.Cancel();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _cancellation.Dispose();
+}

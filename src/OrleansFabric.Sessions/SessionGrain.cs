@@ -1,0 +1,327 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansFabric.Runtime;
+using OrleansFabric.Sessions.Brains;
+
+namespace OrleansFabric.Sessions;
+
+/// <summary>
+/// One conversation session. Accepting a message is a short turn that makes it durable and
+/// decides, by the channel's strategy, when the next logical turn starts. The brain runs as
+/// background work; its answer comes back as another turn that commits, in one state write,
+/// the turn record, the removal of the answered messages from the queue and the history.
+/// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
+/// </summary>
+public sealed partial class SessionGrain(
+    [PersistentState("session")] IPersistentState<SessionState> state,
+    IOptions<SessionsOptions> options,
+    IBrain brain,
+    TimeProvider time,
+    SessionMetrics metrics,
+    TurnNotifications notifications,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, IRemindable
+{
+    /// <summary>How many accepted message ids a session remembers to detect duplicates.</summary>
+    public const int RememberedMessageIds = 1000;
+
+    private const int BrainAttempts = 3;
+    private const int HistoryExchanges = 20;
+    private const string ResumeReminder = "resume";
+
+    private SessionKey _key = null!;
+    private string _sessionKey = string.Empty;
+    private SessionStrategy _strategy;
+    private HashSet<string> _recent = new(StringComparer.Ordinal);
+    private RunningTurn? _running;
+    private IDisposable? _aggregationTimer;
+    private bool _resumeRegistered;
+
+    private SessionState Session => state.State;
+
+    private SessionsOptions Options => options.Value;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _sessionKey = GetPrimaryKeyString();
+        if (!SessionKey.TryParse(_sessionKey, out var key))
+        {
+            throw new ArgumentException($"'{_sessionKey}' is not a session key (tenant_id:agent_id:interlocutor_id:channel).");
+        }
+
+        _key = key;
+        _strategy = Options.StrategyFor(key.Channel);
+        _recent = new HashSet<string>(Session.RecentMessageIds, StringComparer.Ordinal);
+        _resumeRegistered = Session.Pending.Count > 0;
+
+        // Messages accepted before a crash or hand-off are answered now.
+        ScheduleNextTurn();
+        ReportQueue();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _running?.Controller.RequestCancel();
+        metrics.QueueChanged(_sessionKey, _key, _strategy, 0, null);
+        return Task.CompletedTask;
+    }
+
+    public async Task<SubmitResult> SubmitAsync(IncomingMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_recent.Contains(message.MessageId))
+        {
+            return new SubmitResult(SubmitOutcome.Duplicate, Session.Pending.Count);
+        }
+
+        if (_strategy == SessionStrategy.Reject && _running is not null)
+        {
+            return new SubmitResult(SubmitOutcome.Busy, Session.Pending.Count);
+        }
+
+        if (Session.Pending.Count >= Options.MaxPendingMessages)
+        {
+            return new SubmitResult(SubmitOutcome.QueueFull, Session.Pending.Count);
+        }
+
+        if (!_resumeRegistered)
+        {
+            // Before the message is durable, make sure someone will wake the session for it.
+            await RegisterOrUpdateReminderAsync(ResumeReminder, TimeSpan.FromSeconds(Options.ResumeCheckSeconds), TimeSpan.FromSeconds(Options.ResumeCheckSeconds), cancellationToken);
+            _resumeRegistered = true;
+        }
+
+        Session.Pending.Add(new PendingMessage(message, time.GetUtcNow()));
+        Remember(message.MessageId);
+        await state.WriteStateAsync(cancellationToken);
+        ReportQueue();
+
+        switch (_strategy)
+        {
+            case SessionStrategy.Supersede when _running is not null:
+                LogSuperseding(logger, _sessionKey, _running.TurnId);
+                _running.Controller.RequestCancel();
+                break;
+            default:
+                ScheduleNextTurn();
+                break;
+        }
+
+        return new SubmitResult(SubmitOutcome.Accepted, Session.Pending.Count);
+    }
+
+    public Task<SessionView?> GetAsync(CancellationToken cancellationToken = default)
+    {
+        if (!state.RecordExists)
+        {
+            return Task.FromResult<SessionView?>(null);
+        }
+
+        var status = _running is not null ? "running" : Session.Pending.Count > 0 ? "accumulating" : "idle";
+        return Task.FromResult<SessionView?>(new SessionView(
+            _sessionKey,
+            _strategy.Name(),
+            status,
+            [.. Session.Pending.Select(pending => pending.Message.MessageId)],
+            Session.TurnsCompleted,
+            state.ETag,
+            []));
+    }
+
+    public Task<IReadOnlyList<TurnRecord>?> GetTurnsAsync(long after, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TurnRecord>?>(state.RecordExists ? [.. Session.Turns.Where(turn => turn.Seq > after)] : null);
+
+    public async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        _running?.Controller.RequestCancel();
+        _running = null;
+        _aggregationTimer?.Dispose();
+        if (state.RecordExists)
+        {
+            await state.ClearStateAsync(cancellationToken);
+        }
+
+        await UnregisterReminderAsync(ResumeReminder, cancellationToken);
+        _resumeRegistered = false;
+        _recent.Clear();
+        ReportQueue();
+        notifications.Notify(_sessionKey);
+    }
+
+    public async Task ReceiveReminderAsync(string reminderName, TickStatus status, CancellationToken cancellationToken)
+    {
+        if (Session.Pending.Count == 0 && _running is null)
+        {
+            await UnregisterReminderAsync(ResumeReminder, cancellationToken);
+            _resumeRegistered = false;
+            return;
+        }
+
+        ScheduleNextTurn();
+    }
+
+    /// <summary>Starts the next turn now, or sets the aggregation timer for when it is due.</summary>
+    private void ScheduleNextTurn()
+    {
+        if (_running is not null || Session.Pending.Count == 0)
+        {
+            return;
+        }
+
+        if (_strategy == SessionStrategy.Aggregate)
+        {
+            var first = Session.Pending[0].ReceivedAt;
+            var last = Session.Pending[^1].ReceivedAt;
+            var due = Min(last.AddMilliseconds(Options.AggregationWindowMs), first.AddMilliseconds(Options.MaxAggregationDelayMs));
+            var wait = due - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                _aggregationTimer?.Dispose();
+                _aggregationTimer = RegisterTimer(
+                    _ =>
+                    {
+                        ScheduleNextTurn();
+                        return Task.CompletedTask;
+                    },
+                    wait,
+                    TimeSpan.Zero);
+                return;
+            }
+        }
+
+        StartTurn();
+    }
+
+    private void StartTurn()
+    {
+        _aggregationTimer?.Dispose();
+        _aggregationTimer = null;
+        var covered = _strategy is SessionStrategy.Queue or SessionStrategy.Reject
+            ? Session.Pending.Take(1).ToList()
+            : [.. Session.Pending];
+        var turn = new RunningTurn(Guid.NewGuid().ToString("N"), covered, time.GetUtcNow(), new TurnController());
+        var input = new BrainInput(
+            _key,
+            [.. covered.Select(pending => pending.Message)],
+            [.. Session.History.Select(exchange => new Exchange(exchange.UserTexts, exchange.Response))]);
+        _running = turn;
+        LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count);
+        StartBackgroundWork(cancellationToken => ThinkAsync(input, turn.Controller, cancellationToken), result => EndTurnAsync(turn, result));
+    }
+
+    /// <summary>Runs the brain off the mailbox, retrying failures (not cancellations) with exponential backoff.</summary>
+    private async Task<BrainReply> ThinkAsync(BrainInput input, TurnController controller, CancellationToken lifetime)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(controller.Token, lifetime);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await brain.RespondAsync(input, controller, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (attempt < BrainAttempts && !linked.IsCancellationRequested && exception is not OperationCanceledException)
+            {
+                LogBrainRetry(logger, exception, _sessionKey, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, linked.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The brain's outcome, as a turn of this session: commit it in one write, then move on.</summary>
+    private async Task EndTurnAsync(RunningTurn turn, BackgroundResult<BrainReply> result)
+    {
+        if (!ReferenceEquals(_running, turn))
+        {
+            return; // the session was deleted meanwhile
+        }
+
+        var now = time.GetUtcNow();
+        var ids = turn.Covered.Select(pending => pending.Message.MessageId).ToList();
+        var superseded = turn.Controller.IsCancellationRequested;
+        string status;
+        if (superseded || result.IsCanceled)
+        {
+            // Nothing of a superseded turn is committed or delivered; its messages stay queued.
+            status = TurnRecord.Cancelled;
+            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, null, null, turn.StartedAt, now));
+        }
+        else if (result.Exception is { } failure)
+        {
+            status = TurnRecord.Failed;
+            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, null, failure.Message, turn.StartedAt, now));
+            RemoveAnswered(turn);
+        }
+        else
+        {
+            status = TurnRecord.Completed;
+            var reply = result.Value!;
+            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, reply.Text, null, turn.StartedAt, now));
+            Session.History.Add(new StoredExchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
+            if (Session.History.Count > HistoryExchanges)
+            {
+                Session.History.RemoveRange(0, Session.History.Count - HistoryExchanges);
+            }
+
+            Session.TurnsCompleted++;
+            RemoveAnswered(turn);
+        }
+
+        if (Session.Turns.Count > Options.TurnHistory)
+        {
+            Session.Turns.RemoveRange(0, Session.Turns.Count - Options.TurnHistory);
+        }
+
+        await state.WriteStateAsync();
+        _running = null;
+        turn.Controller.Dispose();
+        metrics.TurnEnded(_key, _strategy, status, now - turn.StartedAt);
+        if (status != TurnRecord.Cancelled)
+        {
+            foreach (var pending in turn.Covered)
+            {
+                metrics.MessageAnswered(_key, now - pending.ReceivedAt);
+            }
+        }
+
+        LogTurnEnded(logger, _sessionKey, turn.TurnId, status);
+        ReportQueue();
+        notifications.Notify(_sessionKey);
+        ScheduleNextTurn();
+    }
+
+    private void RemoveAnswered(RunningTurn turn)
+    {
+        var answered = turn.Covered.Select(pending => pending.Message.MessageId).ToHashSet(StringComparer.Ordinal);
+        Session.Pending.RemoveAll(pending => answered.Contains(pending.Message.MessageId));
+    }
+
+    private void Remember(string messageId)
+    {
+        Session.RecentMessageIds.Add(messageId);
+        _recent.Add(messageId);
+        if (Session.RecentMessageIds.Count > RememberedMessageIds)
+        {
+            _recent.Remove(Session.RecentMessageIds[0]);
+            Session.RecentMessageIds.RemoveAt(0);
+        }
+    }
+
+    private void ReportQueue() =>
+        metrics.QueueChanged(_sessionKey, _key, _strategy, Session.Pending.Count, Session.Pending.Count > 0 ? Session.Pending[0].ReceivedAt : null);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private sealed record RunningTurn(string TurnId, List<PendingMessage> Covered, DateTimeOffset StartedAt, TurnController Controller);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "Session {SessionKey} started turn {TurnId} over {Messages} messages")]
+    private static partial void LogTurnStarted(ILogger logger, string sessionKey, string turnId, int messages);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Session {SessionKey} ended turn {TurnId}: {Status}")]
+    private static partial void LogTurnEnded(ILogger logger, string sessionKey, string turnId, string status);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Session {SessionKey}: a new message supersedes turn {TurnId}")]
+    private static partial void LogSuperseding(ILogger logger, string sessionKey, string turnId);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Session {SessionKey}: brain attempt {Attempt} failed; retrying")]
+    private static partial void LogBrainRetry(ILogger logger, Exception exception, string sessionKey, int attempt);
+}

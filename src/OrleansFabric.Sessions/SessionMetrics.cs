@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace OrleansFabric.Sessions;
+
+/// <summary>
+/// The session instruments of the ACF analysis (section 5), on meter <see cref="MeterName"/>.
+/// Labels are tenant, channel, strategy and status; never a session key or message id.
+/// </summary>
+public sealed class SessionMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "OrleansFabric.Sessions";
+
+    private static readonly double[] s_turnBuckets = [0.1, 0.5, 1, 2, 5, 10, 30, 60];
+    private readonly Meter _meter;
+    private readonly Histogram<double> _turnDuration;
+    private readonly Counter<long> _turns;
+    private readonly Counter<long> _cancelled;
+    private readonly Histogram<double> _messageToResponse;
+    private readonly ConcurrentDictionary<string, SessionGauge> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the instruments.</summary>
+    public SessionMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _turnDuration = _meter.CreateHistogram<double>("fabric_turn_duration_seconds", "s", "Time from a turn's start to its end.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
+        _turns = _meter.CreateCounter<long>("fabric_turns_total", description: "Turns ended, by tenant, channel, strategy and status (completed, cancelled, failed).");
+        _cancelled = _meter.CreateCounter<long>("fabric_turns_cancelled_total", description: "Turns cancelled because a newer message superseded them, by channel.");
+        _messageToResponse = _meter.CreateHistogram<double>("fabric_message_response_seconds", "s", "Time from a message's acceptance to the commit of the turn that answered it.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
+        _meter.CreateObservableGauge("fabric_session_queue_depth", ObserveDepth, description: "Unanswered messages in the sessions active on this silo, by tenant, channel and strategy.");
+        _meter.CreateObservableGauge("fabric_session_oldest_pending_seconds", ObserveOldest, description: "Age of the oldest unanswered message in the sessions active on this silo, by tenant, channel and strategy.");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+
+    internal void TurnEnded(SessionKey key, SessionStrategy strategy, string status, TimeSpan duration)
+    {
+        var tags = new TagList { { "tenant", key.TenantId }, { "channel", key.Channel }, { "strategy", strategy.Name() }, { "status", status } };
+        _turns.Add(1, tags);
+        _turnDuration.Record(duration.TotalSeconds, tags);
+        if (status == TurnRecord.Cancelled)
+        {
+            _cancelled.Add(1, new KeyValuePair<string, object?>("channel", key.Channel));
+        }
+    }
+
+    internal void MessageAnswered(SessionKey key, TimeSpan latency) =>
+        _messageToResponse.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("tenant", key.TenantId), new KeyValuePair<string, object?>("channel", key.Channel));
+
+    /// <summary>Records a session's queue (called by the session after every change; zero depth forgets it).</summary>
+    internal void QueueChanged(string sessionKey, SessionKey key, SessionStrategy strategy, int depth, DateTimeOffset? oldest)
+    {
+        if (depth == 0)
+        {
+            _sessions.TryRemove(sessionKey, out _);
+            return;
+        }
+
+        _sessions[sessionKey] = new SessionGauge(key.TenantId, key.Channel, strategy.Name(), depth, oldest);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDepth() =>
+        _sessions.Values
+            .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
+            .Select(group => new Measurement<long>(group.Sum(gauge => gauge.Depth), Tags(group.Key)));
+
+    private IEnumerable<Measurement<double>> ObserveOldest()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return _sessions.Values
+            .Where(gauge => gauge.Oldest is not null)
+            .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
+            .Select(group => new Measurement<double>(group.Max(gauge => (now - gauge.Oldest!.Value).TotalSeconds), Tags(group.Key)));
+    }
+
+    private static KeyValuePair<string, object?>[] Tags((string Tenant, string Channel, string Strategy) key) =>
+        [new("tenant", key.Tenant), new("channel", key.Channel), new("strategy", key.Strategy)];
+
+    private sealed record SessionGauge(string Tenant, string Channel, string Strategy, int Depth, DateTimeOffset? Oldest);
+}

@@ -1,0 +1,30 @@
+namespace OrleansFabric.Sessions;
+
+/// <summary>
+/// The persisted state of one session. A turn's outcome (its record, the messages it
+/// answered leaving the queue, the conversation history) is committed in one write.
+/// </summary>
+public sealed class SessionState
+{
+    /// <summary>Accepted messages not yet answered, in arrival order.</summary>
+    public List<PendingMessage> Pending { get; set; } = [];
+
+    /// <summary>The ids of the last 1,000 accepted messages, for duplicate detection.</summary>
+    public List<string> RecentMessageIds { get; set; } = [];
+
+    /// <summary>The last <c>TurnHistory</c> turns.</summary>
+    public List<TurnRecord> Turns { get; set; } = [];
+
+    /// <summary>Exchanges the brain sees as conversation history (bounded).</summary>
+    public List<StoredExchange> History { get; set; } = [];
+
+    public long NextSeq { get; set; } = 1;
+
+    public long TurnsCompleted { get; set; }
+}
+
+/// <summary>An accepted message waiting for its turn.</summary>
+public sealed record PendingMessage(IncomingMessage Message, DateTimeOffset ReceivedAt);
+
+/// <summary>A stored exchange of the conversation.</summary>
+public sealed record StoredExchange(List<string> UserTexts, string Response);

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansFabric.Sessions;
+
+/// <summary>Checks the session settings at start-up, naming the key of each bad value.</summary>
+internal sealed class SessionsOptionsValidator : IValidateOptions<SessionsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SessionsOptions options)
+    {
+        var failures = new List<string>();
+        const string section = SessionsOptions.Section;
+        Check(() => SessionStrategies.Parse(options.DefaultStrategy), $"{section}:DefaultStrategy");
+        foreach (var (channel, channelOptions) in options.Channels)
+        {
+            if (channelOptions.Strategy is { } strategy)
+            {
+                Check(() => SessionStrategies.Parse(strategy), $"{section}:Channels:{channel}:Strategy");
+            }
+        }
+
+        Range(options.AggregationWindowMs, 0, 600_000, "AggregationWindowMs");
+        Range(options.MaxAggregationDelayMs, 0, 600_000, "MaxAggregationDelayMs");
+        Range(options.MaxPendingMessages, 1, 100_000, "MaxPendingMessages");
+        Range(options.TurnHistory, 1, 100_000, "TurnHistory");
+        Range(options.ResumeCheckSeconds, 1, 3600, "ResumeCheckSeconds");
+        Range(options.Brain.DelayMs, 0, 600_000, "Brain:DelayMs");
+        if (!string.Equals(options.Brain.Kind, "echo", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:Brain:Kind must be 'echo' in this build (got '{options.Brain.Kind}').");
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+
+        void Check(Action parse, string key)
+        {
+            try
+            {
+                parse();
+            }
+            catch (ArgumentException exception)
+            {
+                failures.Add($"{key}: {exception.Message}");
+            }
+        }
+
+        void Range(int value, int min, int max, string key)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add($"{section}:{key} must be between {min} and {max} (got {value}).");
+            }
+        }
+    }
+}

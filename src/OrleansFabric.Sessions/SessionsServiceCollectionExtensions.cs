@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Sessions.Brains;
+
+namespace OrleansFabric.Sessions;
+
+/// <summary>Hosts conversation sessions on a silo.</summary>
+public static class SessionsServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="SessionGrain"/>, its options (<c>Fabric:Sessions</c>, validated at start) and the configured brain.</summary>
+    public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
+        services.TryAddSingleton<SessionMetrics>();
+        services.TryAddSingleton<TurnNotifications>();
+        services.TryAddSingleton<IBrain, EchoBrain>();
+        services.AddGrain<ISessionGrain, SessionGrain>();
+        return services;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using OrleansFabric.Sessions.Brains;
+
+namespace OrleansFabric.Sessions.Tests;
+
+/// <summary>A brain the test answers by hand: each call waits until the test completes it.</summary>
+public sealed class ScriptedBrain : IBrain
+{
+    private readonly ConcurrentQueue<BrainCall> _calls = new();
+    private readonly Channel<BrainCall> _arrived = Channel.CreateUnbounded<BrainCall>();
+
+    /// <summary>Calls that should throw before waiting (counts down).</summary>
+    public int FailNext { get; set; }
+
+    /// <summary>Every call so far.</summary>
+    public IReadOnlyCollection<BrainCall> Calls => _calls;
+
+    public async Task<BrainReply> RespondAsync(BrainInput input, TurnController turn, CancellationToken cancellationToken)
+    {
+        var call = new BrainCall(input, turn, cancellationToken);
+        _calls.Enqueue(call);
+        _arrived.Writer.TryWrite(call);
+        if (FailNext > 0)
+        {
+            FailNext--;
+            throw new InvalidOperationException("the model is down");
+        }
+
+        return await call.Reply.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Waits for the next call to the brain.</summary>
+    public async Task<BrainCall> NextCallAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _arrived.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("the brain was not called");
+            throw;
+        }
+    }
+}
+
+/// <summary>One call to the scripted brain.</summary>
+public sealed record BrainCall(BrainInput Input, TurnController Turn, CancellationToken Token)
+{
+    public TaskCompletionSource<BrainReply> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IEnumerable<string> Texts => Input.Messages.Select(message => message.Text);
+
+    public void Answer(string text) => Reply.SetResult(new BrainReply(text));
+}
