@@ -40,6 +40,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<IReminderTable, InMemoryReminderTable>();
         AddClusterServices(services);
 
+        services.TryAddSingleton(provider => new GrainSerialization(provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context)));
         services.TryAddSingleton(CreateRuntime);
         services.TryAddSingleton(provider => provider.GetRequiredService<SiloRuntime>().GrainFactory);
         services.AddSingleton(provider => new SiloLifecycleService(
@@ -109,6 +110,9 @@ public static class FabricServiceCollectionExtensions
             var runtime = provider.GetRequiredService<SiloRuntime>();
             return new ForwardedCalls(runtime, (ClusterDispatcher)runtime.Dispatcher);
         });
+        services.TryAddSingleton<ISiloTransport>(provider => new HttpSiloTransport(
+            provider.GetRequiredService<IOptions<ClusteringOptions>>().Value.ClusterSecret ?? string.Empty,
+            provider.GetRequiredService<GrainSerialization>().Options));
         services.TryAddSingleton<IClusterView>(provider => provider.GetService<IPartitionLeaseTable>() is { } leaseTable
             ? new TableClusterView(
                 provider.GetRequiredService<IMembershipTable>(),
@@ -135,12 +139,7 @@ public static class FabricServiceCollectionExtensions
             CollectionPeriod: TimeSpan.FromSeconds(Math.Clamp(grains.IdleTimeoutSeconds / 4.0, 0.25, 60)),
             DeactivationTimeout: deadline,
             ShutdownDeadline: deadline);
-        var serializer = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(
-                [.. provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context), new DefaultJsonTypeInfoResolver()]),
-        };
-        serializer.MakeReadOnly();
+        var serializer = provider.GetRequiredService<GrainSerialization>().Options;
         var leases = provider.GetService<IPartitionLeaseTable>() is null ? null : provider.GetRequiredService<PartitionLeaseManager>();
         var runtime = new SiloRuntime(
             options,
