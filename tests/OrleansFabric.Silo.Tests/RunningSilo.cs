@@ -20,7 +20,14 @@ internal sealed class RunningSilo : IAsyncDisposable
 
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<RunningSilo> StartAsync(Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
+    /// <summary>
+    /// Starts a silo with <paramref name="settings"/> as command-line settings; <paramref name="configure"/>
+    /// may replace services (a test brain, a manual clock) and <paramref name="map"/> add endpoints.
+    /// </summary>
+    public static async Task<RunningSilo> StartAsync(
+        Dictionary<string, string?>? settings = null,
+        Action<WebApplication>? map = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--environment", "Testing" };
         foreach (var (key, value) in settings ?? [])
@@ -32,6 +39,7 @@ internal sealed class RunningSilo : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddGrain<IPingGrain, PingGrain>();
+            configure?.Invoke(builder);
         });
         map?.Invoke(app);
         await app.StartAsync();

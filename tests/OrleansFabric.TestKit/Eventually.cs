@@ -55,4 +55,24 @@ public static class Eventually
 
         return true;
     }
+
+    /// <summary>
+    /// Asks another process (over HTTP, say) every 100 ms until <paramref name="condition"/>
+    /// holds, or fails after <paramref name="timeout"/>. No signal crosses a process boundary,
+    /// so polling is the only way to wait on one.
+    /// </summary>
+    public static async Task PollAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Timed out after {timeout} waiting for: {what}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+    }
 }

@@ -49,6 +49,8 @@ public static class GrainExceptionCodec
                     ExpectedETag = error.TryGetProperty("expected_etag", out var expected) ? expected.GetString() : null,
                     StoredETag = error.TryGetProperty("stored_etag", out var stored) ? stored.GetString() : null,
                 };
+            case "OrleansFabric.FabricOutcomeUnknownException":
+                return new FabricOutcomeUnknownException(message);
             case "OrleansFabric.FabricUnavailableException":
                 return new FabricUnavailableException(message)
                 {

@@ -52,6 +52,7 @@ internal sealed partial class ClusterDispatcher(
     {
         var started = time.GetTimestamp();
         var backoff = TimeSpan.FromMilliseconds(10);
+        var sending = false;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(request.CancellationToken);
         deadline.CancelAfter(callTimeout);
         try
@@ -73,7 +74,9 @@ internal sealed partial class ClusterDispatcher(
 
                 if (owner is not null && owner.SiloId != siloId)
                 {
+                    sending = true;
                     var result = await transport.ForwardAsync(owner.Endpoint, target, request, owner.Epoch, deadline.Token);
+                    sending = false;
                     if (result == ForwardResult.Completed)
                     {
                         return;
@@ -87,9 +90,15 @@ internal sealed partial class ClusterDispatcher(
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maximumBackoff.Ticks));
             }
         }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && sending)
+        {
+            // The call was on its way to the owner: it may have run there.
+            request.Fail(new FabricOutcomeUnknownException($"The deadline of the call to {target} ended while the owner was handling it; it may or may not have run."));
+            return;
+        }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            // Fall through: the deadline or the caller's cancellation ended the wait.
+            // Fall through: the deadline or the caller's cancellation ended the wait before anything was sent.
         }
         catch (Exception exception)
         {

@@ -12,7 +12,7 @@ namespace OrleansFabric.Runtime.Clustering;
 /// more when streams run out). Connection failures before anything was sent are reported
 /// as <see cref="ForwardResult.Unreachable"/> so the dispatcher may try again; a failure
 /// after the request may have reached the peer ends the call with
-/// <see cref="FabricUnavailableException"/> instead, since it might have run.
+/// <see cref="FabricOutcomeUnknownException"/> instead, since it might have run.
 /// </summary>
 public sealed class HttpSiloTransport : ISiloTransport, IDisposable
 {
@@ -53,7 +53,13 @@ public sealed class HttpSiloTransport : ISiloTransport, IDisposable
         }
 
         var uri = new Uri($"http://{endpoint}{SiloProtocol.CallsPath}/{Uri.EscapeDataString(target.Type.Name)}/{Uri.EscapeDataString(request.Method.Name)}?key={Uri.EscapeDataString(target.Key)}");
-        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(arguments.WrittenMemory) };
+        var content = new SendTrackingContent(arguments.WrittenMemory);
+        using var message = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = content,
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         message.Content.Headers.ContentType = s_json;
         message.Headers.Add(SiloProtocol.SecretHeader, _secret);
         message.Headers.Add(SiloProtocol.EpochHeader, expectedEpoch.ToString(CultureInfo.InvariantCulture));
@@ -63,7 +69,7 @@ public sealed class HttpSiloTransport : ISiloTransport, IDisposable
         {
             response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
-        catch (HttpRequestException exception) when (exception.HttpRequestError == HttpRequestError.ConnectionError)
+        catch (HttpRequestException exception) when (exception.HttpRequestError == HttpRequestError.ConnectionError && !content.WasSent)
         {
             return ForwardResult.Unreachable;
         }
@@ -73,7 +79,7 @@ public sealed class HttpSiloTransport : ISiloTransport, IDisposable
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException or TaskCanceledException)
         {
-            request.Fail(new FabricUnavailableException($"The call to {target} on {endpoint} failed after it was sent; it may or may not have run.", exception));
+            request.Fail(new FabricOutcomeUnknownException($"The call to {target} on {endpoint} failed after it was sent; it may or may not have run.", exception));
             return ForwardResult.Completed;
         }
 

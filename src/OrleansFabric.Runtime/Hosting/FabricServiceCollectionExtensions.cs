@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime.Activation;
 using OrleansFabric.Runtime.Clustering;
+using OrleansFabric.Runtime.Invocation;
 using OrleansFabric.Runtime.Diagnostics;
 using OrleansFabric.Runtime.Persistence;
 using OrleansFabric.Runtime.Reminders;
@@ -43,6 +44,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton(provider => new GrainSerialization(provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context)));
         services.TryAddSingleton(CreateRuntime);
         services.TryAddSingleton(provider => provider.GetRequiredService<SiloRuntime>().GrainFactory);
+        services.TryAddSingleton(provider => new GatewayCalls(provider.GetRequiredService<SiloRuntime>()));
         services.AddSingleton(provider => new SiloLifecycleService(
             provider.GetRequiredService<SiloRuntime>(),
             provider.GetRequiredService<SiloState>(),

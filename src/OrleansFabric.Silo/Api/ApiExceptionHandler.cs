@@ -25,6 +25,10 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
                 LogUnavailable(logger, request.Method, request.Path, unavailable.Message);
                 await Problems.WriteAsync(httpContext, ErrorCodes.Unavailable, unavailable.Message, unavailable.RetryAfter);
                 break;
+            case FabricOutcomeUnknownException unknown:
+                LogUnavailable(logger, request.Method, request.Path, unknown.Message);
+                await Problems.WriteAsync(httpContext, ErrorCodes.OutcomeUnknown, unknown.Message);
+                break;
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 // The client went away; there is nobody to answer.
                 break;

@@ -48,6 +48,13 @@ public static class ErrorCodes
     /// <summary>Another client error produced by the HTTP stack itself (not in API.md's list).</summary>
     public const string RequestRejected = "request_rejected";
 
+    /// <summary>
+    /// The grain's owner received the call but the answer was lost (its silo died, the deadline
+    /// passed): it may or may not have run, so it is not retried (not in API.md's list; 503
+    /// would invite a blind retry).
+    /// </summary>
+    public const string OutcomeUnknown = "outcome_unknown";
+
     /// <summary>An unexpected failure on the silo (not in API.md's list).</summary>
     public const string InternalError = "internal_error";
 
@@ -85,6 +92,7 @@ public static class ErrorCodes
         PayloadTooLarge => (413, "The request body is too large."),
         QueueFull => (429, "The session's queue is full."),
         Unavailable => (503, "The service is unavailable; retry."),
+        OutcomeUnknown => (502, "The call may or may not have run."),
         RequestRejected => (400, "The request was rejected."),
         _ => (500, "The silo failed to handle the request."),
     };

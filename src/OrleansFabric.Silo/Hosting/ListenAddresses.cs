@@ -19,6 +19,7 @@ internal sealed record ListenAddresses(IReadOnlyList<string> Urls, bool IsDefaul
     {
         // Kestrel:Endpoints wins over every other source when present.
         var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Where(endpoint => endpoint.Key != SiloPortEndpoints.EndpointName)
             .Select(endpoint => endpoint["Url"])
             .OfType<string>()
             .Where(url => url.Length > 0)

@@ -3,14 +3,18 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
+using OrleansFabric.Batches;
+using OrleansFabric.PostgreSql;
 using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Api;
 using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Silo.Hosting;
 
 /// <summary>
-/// Builds the silo host: the grain runtime, the public HTTP API (health, metrics, cluster,
+/// Builds the silo host: the grain runtime with the conversation session and essay batch
+/// grains, the public HTTP API (messages, sessions, batches, health, metrics, cluster,
 /// authentication, problem+json errors, 1 MiB body limit) and graceful shutdown. Program and
 /// the tests build the silo the same way.
 /// </summary>
@@ -57,7 +61,17 @@ public static class SiloApplication
         });
 
         var services = builder.Services;
+        if (builder.Configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() is { IsCluster: true })
+        {
+            // Registered before the runtime so the cluster's providers replace the in-memory defaults.
+            services.AddFabricPostgreSql();
+            builder.AddSiloPort(listen);
+        }
+
         services.AddFabricRuntime(builder.Configuration);
+        services.AddSessions(builder.Configuration);
+        services.AddEssayBatches();
+        services.AddSingleton<TurnLongPoll>();
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();
@@ -86,6 +100,7 @@ public static class SiloApplication
         Check<ShutdownOptions>(services, failures);
         Check<ClusteringOptions>(services, failures);
         Check<ApiOptions>(services, failures);
+        Check<SessionsOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new SiloConfigurationException(string.Join(Environment.NewLine, failures));
@@ -112,6 +127,11 @@ public static class SiloApplication
         app.MapHealthEndpoints();
         app.MapMetricsEndpoints();
         app.MapClusterEndpoints();
+        app.MapGrainGatewayEndpoints();
+        app.MapSiloPort();
+        app.MapMessageEndpoints();
+        app.MapSessionEndpoints();
+        app.MapBatchEndpoints();
 
         // Listen to the meters before the first grain call is counted.
         _ = app.Services.GetRequiredService<PrometheusExporter>();

@@ -15,6 +15,9 @@ namespace OrleansFabric.Silo.Hosting;
 /// </summary>
 internal static partial class SiloPortEndpoints
 {
+    /// <summary>The Kestrel endpoint of the silo port; it is not a public address (the cluster secret guards it).</summary>
+    public const string EndpointName = "FabricSiloPort";
+
     /// <summary>In a cluster, adds the silo port (HTTP/2 only) next to the public addresses.</summary>
     public static void AddSiloPort(this WebApplicationBuilder builder, ListenAddresses publicAddresses)
     {
@@ -31,8 +34,8 @@ internal static partial class SiloPortEndpoints
             endpoints[$"Kestrel:Endpoints:Public{i}:Url"] = publicAddresses.Urls[i];
         }
 
-        endpoints["Kestrel:Endpoints:Silo:Url"] = $"http://0.0.0.0:{clustering.SiloPort}";
-        endpoints["Kestrel:Endpoints:Silo:Protocols"] = "Http2";
+        endpoints[$"Kestrel:Endpoints:{EndpointName}:Url"] = $"http://0.0.0.0:{clustering.SiloPort}";
+        endpoints[$"Kestrel:Endpoints:{EndpointName}:Protocols"] = "Http2";
         builder.Configuration.AddInMemoryCollection(endpoints);
     }
 

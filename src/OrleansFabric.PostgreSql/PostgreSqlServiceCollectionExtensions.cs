@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansFabric.Runtime;
+using OrleansFabric.Runtime.Clustering;
+using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Runtime.Persistence;
+using OrleansFabric.Runtime.Reminders;
+
+namespace OrleansFabric.PostgreSql;
+
+/// <summary>Makes a silo a member of a PostgreSQL cluster.</summary>
+public static class PostgreSqlServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the PostgreSQL providers (grain state, reminders, membership, leases) over the
+    /// configured connection string, and the schema check that runs before the silo joins.
+    /// </summary>
+    public static IServiceCollection AddFabricPostgreSql(this IServiceCollection services)
+    {
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<ClusteringOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            builder.ConnectionStringBuilder.ApplicationName ??= "orleansfabric";
+            builder.ConnectionStringBuilder.KeepAlive = 10;
+            builder.ConnectionStringBuilder.Timeout = 5;
+            builder.ConnectionStringBuilder.CommandTimeout = 15;
+            return builder.Build();
+        });
+        services.AddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (provider, _) =>
+            new PostgreSqlGrainStorage(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SiloState>().SiloId));
+        services.AddSingleton<IReminderTable>(provider => new PostgreSqlReminderTable(provider.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<IMembershipTable>(provider => new PostgreSqlMembershipTable(provider.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<IPartitionLeaseTable>(provider => new PostgreSqlPartitionLeaseTable(provider.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<ISiloStartupTask>(provider => new SchemaStartupTask(
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            provider.GetRequiredService<IOptions<ClusteringOptions>>().Value.PartitionCount));
+        return services;
+    }
+
+    private sealed class SchemaStartupTask(NpgsqlDataSource dataSource, int partitionCount) : ISiloStartupTask
+    {
+        public Task RunAsync(CancellationToken cancellationToken) => PostgreSqlSchema.EnsureAsync(dataSource, partitionCount, cancellationToken);
+    }
+}

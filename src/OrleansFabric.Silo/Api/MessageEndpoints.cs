@@ -1,0 +1,79 @@
+using OrleansFabric.Sessions;
+
+namespace OrleansFabric.Silo.Api;
+
+/// <summary>
+/// <c>POST /v1/messages</c>: validates the whole message, checks the key covers its tenant, then
+/// hands it to its session grain and answers 202 once it is durable (or 429 <c>queue_full</c>,
+/// 409 <c>session_busy</c>). A refused request reaches no grain, so it changes nothing.
+/// </summary>
+internal static class MessageEndpoints
+{
+    /// <summary>When a client told <c>queue_full</c> should try again: a turn usually frees a place by then.</summary>
+    internal static readonly TimeSpan QueueFullRetryAfter = TimeSpan.FromSeconds(1);
+
+    public static void MapMessageEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/v1/messages").MapPost("/", PostAsync);
+
+    private static async Task<IResult> PostAsync(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var body = await JsonBody.ReadAsync(context.Request, ApiJsonContext.Default.PostMessageRequest, cancellationToken);
+        if (!body.IsValid)
+        {
+            return body.Problem;
+        }
+
+        var request = body.Value;
+        if (Validate(request, out var sentAt) is { } invalid)
+        {
+            return Problems.Validation(invalid);
+        }
+
+        if (!context.Caller().CanAccessTenant(request.TenantId))
+        {
+            return Problems.For(ErrorCodes.Forbidden, $"The API key does not cover tenant '{request.TenantId}'.");
+        }
+
+        var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
+        var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata);
+        var result = await grains.GetGrain<ISessionGrain>(sessionKey).SubmitAsync(message, cancellationToken);
+        return result.Outcome switch
+        {
+            SubmitOutcome.Accepted or SubmitOutcome.Duplicate => TypedResults.Accepted(
+                SessionEndpoints.Location(sessionKey),
+                new PostMessageResponse(sessionKey, request.MessageId, result.Outcome == SubmitOutcome.Accepted ? "accepted" : "duplicate", result.QueueDepth)),
+            SubmitOutcome.QueueFull => Problems.For(
+                ErrorCodes.QueueFull,
+                $"Session '{sessionKey}' already holds {result.QueueDepth} unprocessed messages; retry later.",
+                QueueFullRetryAfter),
+            SubmitOutcome.Busy => Problems.For(
+                ErrorCodes.SessionBusy,
+                $"Session '{sessionKey}' is running a turn and its channel's strategy is 'reject'; send the message after the turn."),
+            _ => throw new InvalidOperationException($"Unknown submit outcome {result.Outcome}."),
+        };
+    }
+
+    /// <summary>The first problem with the message, naming its field, or null.</summary>
+    private static string? Validate(PostMessageRequest request, out DateTimeOffset? sentAt)
+    {
+        sentAt = null;
+        return RequestRules.CheckId("message_id", request.MessageId)
+            ?? CheckKeyPart("tenant_id", request.TenantId)
+            ?? CheckKeyPart("agent_id", request.AgentId)
+            ?? RequestRules.CheckId("interlocutor_id", request.InterlocutorId)
+            ?? CheckKeyPart("channel", request.Channel)
+            ?? RequestRules.CheckText("text", request.Text)
+            ?? RequestRules.CheckOptionalTime("sent_at", request.SentAt, out sentAt)
+            ?? RequestRules.CheckOptionalObject("metadata", request.Metadata);
+    }
+
+    /// <summary>
+    /// Tenant, agent and channel are the fixed-position parts of the session key, so a colon in
+    /// them would make two different sessions share a key (the interlocutor may hold colons).
+    /// </summary>
+    private static string? CheckKeyPart(string field, string value) =>
+        RequestRules.CheckId(field, value)
+        ?? (value.Contains(':', StringComparison.Ordinal)
+            ? $"Field '{field}' must not contain ':' (it separates the parts of the session key tenant_id:agent_id:interlocutor_id:channel)."
+            : null);
+}
