@@ -23,7 +23,7 @@ public sealed class FabricClient : IGrainFactory, IDisposable
             throw new ArgumentException("At least one gateway address is required.", nameof(options));
         }
 
-        _invoker = new GatewayInvoker(options, handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        _invoker = new GatewayInvoker(options, handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(2), PooledConnectionLifetime = TimeSpan.FromMinutes(5), PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1) });
     }
 
     /// <inheritdoc/>

@@ -18,7 +18,7 @@ internal sealed class GatewaySilo : IAsyncDisposable
 
     public static async Task<GatewaySilo> StartAsync(params string[] settings)
     {
-        var app = SiloApplication.Build(["--urls", "http://127.0.0.1:0", .. settings], builder =>
+        var app = SiloApplication.Build(["--urls", "http://127.0.0.1:0", "--Fabric:Shutdown:DrainSeconds=0", .. settings], builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddGrain<ICalculatorGrain, CalculatorGrain>();

@@ -29,7 +29,7 @@ internal sealed class RunningSilo : IAsyncDisposable
         Action<WebApplication>? map = null,
         Action<WebApplicationBuilder>? configure = null)
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--environment", "Testing" };
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Fabric:Shutdown:DrainSeconds=0" };
         foreach (var (key, value) in settings ?? [])
         {
             args.Add($"--{key}={value}");

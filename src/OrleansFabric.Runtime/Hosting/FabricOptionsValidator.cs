@@ -13,10 +13,21 @@ internal sealed class FabricOptionsValidator :
             ? ValidateOptionsResult.Fail($"{GrainsOptions.Section}:IdleTimeoutSeconds must be between 1 and 604800 (got {options.IdleTimeoutSeconds}).")
             : ValidateOptionsResult.Success;
 
-    public ValidateOptionsResult Validate(string? name, ShutdownOptions options) =>
-        options.DeadlineSeconds is < 1 or > 3600
-            ? ValidateOptionsResult.Fail($"{ShutdownOptions.Section}:DeadlineSeconds must be between 1 and 3600 (got {options.DeadlineSeconds}).")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, ShutdownOptions options)
+    {
+        var failures = new List<string>();
+        if (options.DeadlineSeconds is < 1 or > 3600)
+        {
+            failures.Add($"{ShutdownOptions.Section}:DeadlineSeconds must be between 1 and 3600 (got {options.DeadlineSeconds}).");
+        }
+
+        if (options.DrainSeconds < 0 || options.DrainSeconds >= options.DeadlineSeconds)
+        {
+            failures.Add($"{ShutdownOptions.Section}:DrainSeconds must be between 0 and DeadlineSeconds - 1 (got {options.DrainSeconds}).");
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
 
     public ValidateOptionsResult Validate(string? name, ClusteringOptions options)
     {

@@ -140,7 +140,8 @@ public static class FabricServiceCollectionExtensions
             IdleTimeout: idle,
             CollectionPeriod: TimeSpan.FromSeconds(Math.Clamp(grains.IdleTimeoutSeconds / 4.0, 0.25, 60)),
             DeactivationTimeout: deadline,
-            ShutdownDeadline: deadline);
+            ShutdownDeadline: deadline,
+            DrainPeriod: TimeSpan.FromSeconds(shutdown.DrainSeconds));
         var serializer = provider.GetRequiredService<GrainSerialization>().Options;
         var leases = provider.GetService<IPartitionLeaseTable>() is null ? null : provider.GetRequiredService<PartitionLeaseManager>();
         var runtime = new SiloRuntime(

@@ -18,7 +18,7 @@ internal sealed partial class SiloLifecycleService(
     IOptions<ClusteringOptions> clustering,
     ILogger<SiloLifecycleService> logger,
     IEnumerable<ISiloStartupTask> startupTasks,
-    IMembershipTable? membership) : IHostedService, IDisposable
+    IMembershipTable? membership) : IHostedLifecycleService, IDisposable
 {
     private readonly PartitionLeaseManager? _leases = runtime.Ownership as PartitionLeaseManager;
     private readonly CancellationTokenSource _stopping = new();
@@ -52,6 +52,33 @@ internal sealed partial class SiloLifecycleService(
             runtime.Options.CollectionPeriod);
         LogStarted(logger, silo.SiloId, silo.Endpoint, clustering.Value.PartitionCount);
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The first step of a shutdown, before the server stops: not ready, and new API requests
+    /// are turned away (503, <c>Connection: close</c>) for the drain period.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        silo.Status = SiloStatus.ShuttingDown;
+        LogDraining(logger, silo.SiloId, runtime.Options.DrainPeriod);
+        if (runtime.Options.DrainPeriod > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(runtime.Options.DrainPeriod, TimeProvider.System, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's shutdown timeout ended the drain.
+            }
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -151,6 +178,9 @@ internal sealed partial class SiloLifecycleService(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Silo {SiloId} stopped")]
     private static partial void LogStopped(ILogger logger, string siloId);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Silo {SiloId} is draining for {Drain} before it stops")]
+    private static partial void LogDraining(ILogger logger, string siloId, TimeSpan drain);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "A shutdown step failed; continuing")]
     private static partial void LogShutdownStepFailed(ILogger logger, Exception exception);

@@ -27,6 +27,7 @@ public static class SiloApplication
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
         ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
+        [$"{ShutdownOptions.Section}:DrainSeconds"] = "2",
     };
 
     /// <summary>
@@ -123,6 +124,7 @@ public static class SiloApplication
     private static void MapSilo(WebApplication app)
     {
         app.UseApiErrorHandling();
+        app.UseMiddleware<DrainMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoints();
