@@ -30,6 +30,30 @@ public sealed class ScriptedBrain : IBrain
         return await call.Reply.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Moves <paramref name="clock"/> 100 ms at a time until the brain is called again (the
+    /// session waits out its retry backoff on that clock), at most 20 steps.
+    /// </summary>
+    public async Task<BrainCall> NextCallAfterBackoffAsync(TestKit.ManualTimeProvider clock)
+    {
+        for (var step = 0; step < 20; step++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            try
+            {
+                return await _arrived.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The backoff has not run out yet, or its timer was set after this step.
+            }
+        }
+
+        Assert.Fail("the brain was not called again");
+        throw new InvalidOperationException();
+    }
+
     /// <summary>Waits for the next call to the brain.</summary>
     public async Task<BrainCall> NextCallAsync()
     {

@@ -18,10 +18,8 @@ public sealed class TurnTests
 
         await session.SubmitAsync(Message("m1", "hi"));
         await brain.NextCallAsync();
-        silo.Time.Advance(TimeSpan.FromMilliseconds(200));
-        await brain.NextCallAsync();
-        silo.Time.Advance(TimeSpan.FromMilliseconds(400));
-        (await brain.NextCallAsync()).Answer("finally");
+        await brain.NextCallAfterBackoffAsync(silo.Time);
+        (await brain.NextCallAfterBackoffAsync(silo.Time)).Answer("finally");
 
         await Eventually.TrueAsync(() => session.GetTurnsAsync(0).Result!.Count == 1, "the turn");
         Assert.Equal((TurnRecord.Completed, "finally"), ((await session.GetTurnsAsync(0))![0].Status, (await session.GetTurnsAsync(0))![0].ResponseText));
@@ -37,10 +35,8 @@ public sealed class TurnTests
         await session.SubmitAsync(Message("m2", "again"));
 
         await brain.NextCallAsync();
-        silo.Time.Advance(TimeSpan.FromMilliseconds(200));
-        await brain.NextCallAsync();
-        silo.Time.Advance(TimeSpan.FromMilliseconds(400));
-        await brain.NextCallAsync();
+        await brain.NextCallAfterBackoffAsync(silo.Time);
+        await brain.NextCallAfterBackoffAsync(silo.Time);
         var next = await brain.NextCallAsync();
 
         Assert.Equal(["again"], next.Texts);

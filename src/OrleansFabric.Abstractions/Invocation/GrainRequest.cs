@@ -21,6 +21,9 @@ public abstract class GrainRequest
     /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
+    [ThreadStatic]
+    private static GrainRequest? t_runningInline;
+
     private const int Queued = 0;
     private const int Started = 1;
     private const int Abandoned = 2;
@@ -60,6 +63,16 @@ public abstract class GrainRequest
 
     /// <inheritdoc/>
     public override string ToString() => Method.ToString();
+
+    /// <summary>
+    /// The request whose turn the runtime is running on its caller's own thread, before the
+    /// caller has awaited it: its outcome is handed over at once, with no thread hop.
+    /// </summary>
+    internal static GrainRequest? RunningInline
+    {
+        get => t_runningInline;
+        set => t_runningInline = value;
+    }
 
     /// <summary>
     /// Arranges for the call to end with <see cref="OperationCanceledException"/> if its token

@@ -69,7 +69,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IThreadPoolWorkItem
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             _exception = exception;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            HandOver();
         }
     }
 
@@ -146,8 +146,24 @@ public abstract class GrainRequest<TResult> : GrainRequest, IThreadPoolWorkItem
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
             _result = result;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            HandOver();
         }
+    }
+
+    /// <summary>
+    /// Gives the outcome to the caller: at once when the turn ran on the caller's own thread
+    /// before it awaited (nobody is waiting yet, so no caller code runs here), otherwise from a
+    /// thread-pool work item, so the caller's code never runs on the grain's activation.
+    /// </summary>
+    private void HandOver()
+    {
+        if (ReferenceEquals(RunningInline, this))
+        {
+            ((IThreadPoolWorkItem)this).Execute();
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
     private ValueTaskCompletion<TResult> EnsureValueTask() =>

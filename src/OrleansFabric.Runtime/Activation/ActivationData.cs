@@ -19,6 +19,10 @@ internal sealed partial class ActivationData : IThreadPoolWorkItem
 {
     private const int MaxWorkPerExecution = 64;
 
+    /// <summary>How many activations run inline on this thread (at most one: no nesting).</summary>
+    [ThreadStatic]
+    private static int t_inlineDepth;
+
     /// <summary>The turn whose code is running, tracked only for group-commit grains (it flows across awaits).</summary>
     private static readonly AsyncLocal<GrainRequest?> s_groupCommitTurn = new();
 
@@ -108,11 +112,32 @@ internal sealed partial class ActivationData : IThreadPoolWorkItem
             schedule = MarkScheduled();
         }
 
-        if (schedule)
+        if (!schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return true;
         }
 
+        if (t_inlineDepth == 0 && SynchronizationContext.Current is not ActivationSynchronizationContext)
+        {
+            // The activation was idle and the caller is not grain code: run the turn right here,
+            // before the caller awaits, instead of two thread hops (there and back).
+            var outer = GrainRequest.RunningInline;
+            GrainRequest.RunningInline = request;
+            t_inlineDepth++;
+            try
+            {
+                ((IThreadPoolWorkItem)this).Execute();
+            }
+            finally
+            {
+                t_inlineDepth--;
+                GrainRequest.RunningInline = outer;
+            }
+
+            return true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return true;
     }
 
