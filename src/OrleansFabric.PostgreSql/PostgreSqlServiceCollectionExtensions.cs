@@ -18,16 +18,7 @@ public static class PostgreSqlServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFabricPostgreSql(this IServiceCollection services)
     {
-        services.AddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<ClusteringOptions>>().Value;
-            var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-            builder.ConnectionStringBuilder.ApplicationName ??= "orleansfabric";
-            builder.ConnectionStringBuilder.KeepAlive = 10;
-            builder.ConnectionStringBuilder.Timeout = 5;
-            builder.ConnectionStringBuilder.CommandTimeout = 15;
-            return builder.Build();
-        });
+        services.AddSingleton(provider => PostgreSqlFabric.CreateDataSource(provider.GetRequiredService<IOptions<ClusteringOptions>>().Value.ConnectionString!));
         services.AddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (provider, _) =>
             new PostgreSqlGrainStorage(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SiloState>().SiloId));
         services.AddSingleton<IReminderTable>(provider => new PostgreSqlReminderTable(provider.GetRequiredService<NpgsqlDataSource>()));

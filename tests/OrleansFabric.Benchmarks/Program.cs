@@ -9,6 +9,9 @@ using OrleansFabric.TestKit;
 // docs/benchmarks.md. Usage:
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- calls [--callers 1,64,1024] [--grains 10000] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- memory [--activations 100000]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- writes [--callers 32] [--grains 8] [--seconds 10]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- forward [--callers 4] [--seconds 10]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- failover [--rounds 3]
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -20,8 +23,17 @@ switch (command)
     case "memory":
         await MemoryAsync(options);
         break;
+    case "writes":
+        await ClusterBenchmarks.WritesAsync(options.Int("callers", 32), options.Int("seconds", 10), options.Int("grains", 8));
+        break;
+    case "forward":
+        await ClusterBenchmarks.ForwardAsync(options.Int("seconds", 10), options.Int("callers", 4));
+        break;
+    case "failover":
+        await ClusterBenchmarks.FailoverAsync(options.Int("rounds", 3));
+        break;
     default:
-        Console.Error.WriteLine("usage: calls|memory [--callers 1,64,1024] [--grains 10000] [--seconds 10] [--activations 100000]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
         return 2;
 }
 

@@ -22,7 +22,7 @@ internal sealed partial class ClusterDispatcher(
     TimeProvider time,
     ILogger logger) : GrainDispatcher(catalog)
 {
-    private static readonly TimeSpan s_maximumBackoff = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_maximumBackoff = TimeSpan.FromMilliseconds(200);
 
     public override void Dispatch(GrainId target, GrainRequest request)
     {

@@ -133,7 +133,12 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         _silo.IsServingLeases = true;
 
         var members = await _membership.ReadAllAsync(cancellationToken);
-        var live = members.Where(member => member.HeartbeatAge < Ttl && member.Status is SiloStatus.Joining or SiloStatus.Active).ToList();
+        var leases = await _leases.ReadAllAsync(cancellationToken);
+
+        // A silo that let a lease expire failed to renew it: count it out at once, so its
+        // partitions are taken at expiry rather than when its heartbeat also looks old.
+        var lapsed = leases.Where(lease => lease.Owner is not null && lease.Remaining <= TimeSpan.Zero).Select(lease => lease.Owner!).ToHashSet();
+        var live = members.Where(member => member.HeartbeatAge < Ttl && member.Status is SiloStatus.Joining or SiloStatus.Active && (member.SiloId == _silo.SiloId || !lapsed.Contains(member.SiloId))).ToList();
         var takesPartitions = !_draining && _silo.Status is SiloStatus.Joining or SiloStatus.Active;
         var sharers = live.Count(member => member.SiloId != _silo.SiloId) + (takesPartitions ? 1 : 0);
 
@@ -141,7 +146,6 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         // those above floor give back the difference so the spread converges to floor..ceil.
         var floorShare = takesPartitions ? PartitionCount / Math.Max(1, sharers) : 0;
         var ceilingShare = takesPartitions ? (PartitionCount + sharers - 1) / Math.Max(1, sharers) : 0;
-        var leases = await _leases.ReadAllAsync(cancellationToken);
         var liveIds = live.Select(member => member.SiloId).ToHashSet();
         var heldBy = leases
             .Where(lease => lease.Owner is not null && lease.Remaining > TimeSpan.Zero)
