@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OrleansFabric.Invocation;
+using OrleansFabric.Runtime.Invocation;
 
 namespace OrleansFabric.Runtime.Clustering;
 
@@ -30,26 +31,9 @@ public sealed class ForwardedCalls
     /// <exception cref="ArgumentException">The grain type, method or arguments are not known here.</exception>
     public async Task<GrainRequest?> ExecuteAsync(string grainType, string key, string method, ReadOnlyMemory<byte> arguments, CancellationToken cancellationToken)
     {
-        var type = new GrainType(grainType);
-        if (!GrainInterfaceRegistry.TryGet(type, out var descriptor) || !descriptor.RequestFactories.TryGetValue(method, out var factory))
-        {
-            throw new ArgumentException($"Grain method '{grainType}.{method}' is not hosted by this silo.", nameof(method));
-        }
-
-        var request = factory();
-        try
-        {
-            var reader = new Utf8JsonReader(arguments.Span);
-            request.ReadArguments(ref reader, _runtime.SerializerOptions);
-        }
-        catch (JsonException exception)
-        {
-            throw new ArgumentException($"The arguments of '{grainType}.{method}' could not be read: {exception.Message}", nameof(arguments), exception);
-        }
-
-        request.CancellationToken = cancellationToken;
+        var request = WireRequests.Create(grainType, method, arguments, _runtime.SerializerOptions, cancellationToken);
         var completion = request.CompletionAsync();
-        if (!_dispatcher.TryDispatchForwarded(new GrainId(type, key), request))
+        if (!_dispatcher.TryDispatchForwarded(new GrainId(new GrainType(grainType), key), request))
         {
             return null;
         }

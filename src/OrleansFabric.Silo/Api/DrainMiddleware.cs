@@ -13,17 +13,21 @@ internal sealed class DrainMiddleware(RequestDelegate next, SiloState silo, IOpt
 {
     private readonly int _siloPort = clustering.Value.IsCluster ? clustering.Value.SiloPort : -1;
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (silo.Status != SiloStatus.ShuttingDown
             || context.Connection.LocalPort == _siloPort
             || context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
             || context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
         {
-            return next(context);
+            await next(context);
+            return;
         }
 
+        // Read the body first: closing a connection with unread request bytes resets it, and
+        // the client could not tell the 503 from a call lost in flight.
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
         context.Response.Headers.Connection = "close";
-        return Problems.WriteAsync(context, ErrorCodes.Unavailable, "This silo is shutting down; retry on another silo.", TimeSpan.FromSeconds(1));
+        await Problems.WriteAsync(context, ErrorCodes.Unavailable, "This silo is shutting down; retry on another silo.", TimeSpan.FromSeconds(1));
     }
 }

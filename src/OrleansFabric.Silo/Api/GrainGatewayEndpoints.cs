@@ -55,26 +55,4 @@ internal static class GrainGatewayEndpoints
 
         return new GrainOutcomeResult(executed, calls.SerializerOptions);
     }
-
-    private sealed class GrainOutcomeResult(GrainRequest executed, JsonSerializerOptions options) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(response.BodyWriter);
-            if (executed.Exception is { } failure)
-            {
-                response.Headers[SiloProtocol.OutcomeHeader] = SiloProtocol.ExceptionOutcome;
-                GrainExceptionCodec.Write(writer, failure);
-            }
-            else
-            {
-                executed.WriteResult(writer, options);
-            }
-
-            await writer.FlushAsync(httpContext.RequestAborted);
-        }
-    }
 }

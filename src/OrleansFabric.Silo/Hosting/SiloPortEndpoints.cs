@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansFabric.Invocation;
 using OrleansFabric.Runtime.Clustering;
 using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Silo.Api;
 
 namespace OrleansFabric.Silo.Hosting;
 
@@ -91,20 +92,7 @@ internal static partial class SiloPortEndpoints
             return;
         }
 
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
-        if (executed.Exception is { } failure)
-        {
-            response.Headers[SiloProtocol.OutcomeHeader] = SiloProtocol.ExceptionOutcome;
-            GrainExceptionCodec.Write(writer, failure);
-        }
-        else
-        {
-            executed.WriteResult(writer, calls.SerializerOptions);
-        }
-
-        await writer.FlushAsync(context.RequestAborted);
+        await new GrainOutcomeResult(executed, calls.SerializerOptions).ExecuteAsync(context);
     }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Refused a silo-to-silo call from {Remote}: wrong cluster secret")]
