@@ -45,6 +45,7 @@ public sealed partial class EssayBatchGrain(
     public async Task<RegisterBatchResult> RegisterAsync(BatchDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
+        Validate(definition);
         if (Batch.Registered)
         {
             var existing = new BatchDefinition(Batch.ExpectedEssayIds, Batch.TimeoutSeconds, Batch.Metadata);
@@ -70,6 +71,7 @@ public sealed partial class EssayBatchGrain(
     public async Task<ContentAssignment> ProvisionContentAsync(ProvisionContent content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
+        ApiIds.Check(content.TextStorageId, "text_storage_id");
         if (!Batch.Registered)
         {
             return new ContentAssignment(AssignmentOutcome.BatchNotFound, null);
@@ -117,6 +119,7 @@ public sealed partial class EssayBatchGrain(
     public async Task<ValidationFailureResult> RecordValidationFailureAsync(ValidationFailure failure, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(failure);
+        ApiIds.Check(failure.FailureId, "failure_id");
         if (!Batch.Registered)
         {
             return ValidationFailureResult.BatchNotFound;
@@ -181,6 +184,30 @@ public sealed partial class EssayBatchGrain(
         AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
         await state.WriteStateAsync(cancellationToken);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
+    }
+
+    /// <summary>The batch rules of API.md, enforced here too so every caller (HTTP, typed client, other grains) meets them.</summary>
+    private static void Validate(BatchDefinition definition)
+    {
+        if (definition.ExpectedEssayIds is not { Count: >= 1 and <= 10_000 } ids)
+        {
+            throw new ArgumentException("expected_essay_ids must hold 1 to 10000 ids.", nameof(definition));
+        }
+
+        foreach (var id in ids)
+        {
+            ApiIds.Check(id, "expected_essay_ids");
+        }
+
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            throw new ArgumentException("expected_essay_ids must not repeat an id.", nameof(definition));
+        }
+
+        if (definition.TimeoutSeconds is < 1 or > 604_800)
+        {
+            throw new ArgumentException("timeout_seconds must be between 1 and 604800.", nameof(definition));
+        }
     }
 
     /// <summary>Moves to Completed (with its event) when every wanted essay is in. Called before the state write.</summary>

@@ -69,6 +69,9 @@ public sealed partial class SessionGrain(
     public async Task<SubmitResult> SubmitAsync(IncomingMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ApiIds.Check(message.MessageId, "message_id");
+        ArgumentNullException.ThrowIfNull(message.Text);
+        ApiIds.CheckText(message.Text, "text");
         if (_recent.Contains(message.MessageId))
         {
             return new SubmitResult(SubmitOutcome.Duplicate, Session.Pending.Count);

@@ -201,4 +201,33 @@ public sealed class EssayBatchGrainTests
         Assert.Null(await batch.GetStatusAsync());
         Assert.Null(await batch.GetEventsAsync());
     }
+
+    [Theory]
+    [InlineData(0, 600)]
+    [InlineData(10_001, 600)]
+    [InlineData(2, 0)]
+    [InlineData(2, 604_801)]
+    public async Task The_grain_itself_refuses_an_invalid_definition_and_stores_nothing(int slots, int timeoutSeconds)
+    {
+        await using var silo = await StartAsync();
+        var batch = silo.GrainFactory.GetGrain<IEssayBatchGrain>("bad");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => batch.RegisterAsync(Slots(slots, timeoutSeconds)));
+
+        Assert.Null(await batch.GetStatusAsync());
+    }
+
+    [Fact]
+    public async Task The_grain_itself_refuses_repeated_or_malformed_ids()
+    {
+        await using var silo = await StartAsync();
+        var batch = silo.GrainFactory.GetGrain<IEssayBatchGrain>("bad-ids");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => batch.RegisterAsync(new BatchDefinition(["e1", "e1"], 600, null)));
+        await Assert.ThrowsAsync<ArgumentException>(() => batch.RegisterAsync(new BatchDefinition(["e1", "bad\u0001id"], 600, null)));
+        await batch.RegisterAsync(Slots(1));
+        await Assert.ThrowsAsync<ArgumentException>(() => batch.ProvisionContentAsync(new ProvisionContent(new string('x', 201), null)));
+
+        Assert.Equal(0, (await batch.GetStatusAsync())!.AssignedCount);
+    }
 }

@@ -195,4 +195,17 @@ public sealed class StrategyTests
         await Eventually.TrueAsync(() => session.GetAsync().Result!.PendingMessageIds.Count == 2, "one message answered");
         Assert.Equal(SubmitOutcome.Accepted, (await session.SubmitAsync(Message("m4", "x"))).Outcome);
     }
+
+    [Fact]
+    public async Task The_grain_itself_refuses_an_oversized_text_or_a_malformed_id_and_stores_nothing()
+    {
+        await using var silo = await StartAsync(_brain, Strategy("queue"));
+        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => session.SubmitAsync(Message("m1", new string('x', (32 * 1024) + 1))));
+        await Assert.ThrowsAsync<ArgumentException>(() => session.SubmitAsync(Message(new string('m', 201), "hi")));
+
+        Assert.Null(await session.GetAsync());
+        Assert.Empty(_brain.Calls);
+    }
 }
