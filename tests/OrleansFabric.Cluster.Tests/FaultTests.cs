@@ -76,6 +76,32 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_reminder_of_a_killed_silo_fires_once_on_the_new_owner_at_most_a_lease_TTL_late()
+    {
+        await using var cluster = await Clusters.StartAsync(2);
+        await Clusters.WaitForOwnershipAsync(cluster.Members[0], ownership => Balanced(ownership, 2), "partitions spread over 2 silos");
+        var (survivor, victim) = (cluster.Members[0], cluster.Members[1]);
+        var owners = await Clusters.PartitionOwnersAsync(survivor);
+        var key = Enumerable.Range(0, 10_000).Select(i => $"remind{i}").First(k => owners[Ledgers.Grain(k).Partition(Ledgers.Partitions)] == victim.SiloEndpoint);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+
+        (await http.PostAsync(new Uri(victim.Address, $"/test/ledgers/{key}/remind/wake/3"), null)).EnsureSuccessStatusCode();
+        var due = Stopwatch.StartNew();
+        victim.Kill();
+
+        await Eventually.PollAsync(
+            async () => (await http.GetStringAsync(new Uri(survivor.Address, $"/test/ledgers/{key}"))).Contains("reminder:wake", StringComparison.Ordinal),
+            "the reminder to fire on the survivor",
+            TimeSpan.FromSeconds(30));
+        var late = due.Elapsed - TimeSpan.FromSeconds(3);
+
+        // The lease (6 s) can only move once it expires; the reminder then fires at once.
+        Assert.True(late < TimeSpan.FromSeconds(6 + 2), $"the reminder fired {late.TotalSeconds:F1} s late");
+        var operations = await http.GetStringAsync(new Uri(survivor.Address, $"/test/ledgers/{key}"));
+        Assert.Single(System.Text.Json.JsonSerializer.Deserialize<string[]>(operations)!, operation => operation == "reminder:wake");
+    }
+
+    [Fact]
     public async Task A_gracefully_stopped_silo_hands_its_partitions_over_well_before_a_lease_could_expire()
     {
         await using var cluster = await Clusters.StartAsync(2);

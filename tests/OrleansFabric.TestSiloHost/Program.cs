@@ -10,6 +10,11 @@ app.MapPost("/test/ledgers/{key}/{operationId}", async (string key, string opera
     Results.Ok(await grains.GetGrain<ILedgerGrain>(key).ApplyAsync(operationId, cancellationToken)));
 app.MapPost("/test/ledgers/{key}/{operationId}/slowly/{delayMs:int}", async (string key, string operationId, int delayMs, IGrainFactory grains, CancellationToken cancellationToken) =>
     Results.Ok(await grains.GetGrain<ILedgerGrain>(key).ApplySlowlyAsync(operationId, delayMs, cancellationToken)));
+app.MapPost("/test/ledgers/{key}/remind/{name}/{seconds:int}", async (string key, string name, int seconds, IGrainFactory grains, CancellationToken cancellationToken) =>
+{
+    await grains.GetGrain<ILedgerGrain>(key).RemindAsync(name, seconds, cancellationToken);
+    return Results.Ok();
+});
 app.MapGet("/test/ledgers/{key}", async (string key, IGrainFactory grains, CancellationToken cancellationToken) =>
     Results.Ok(await grains.GetGrain<ILedgerGrain>(key).GetOperationsAsync(cancellationToken)));
 await app.RunAsync();
