@@ -173,17 +173,6 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
                     await GainAsync(runtime, acquired, cancellationToken);
                 }
             }
-
-            // A dead silo's lease is not free until it expires: come back right then, not a full interval later.
-            var expiring = leases
-                .Where(lease => lease.Owner is not null && lease.Owner != _silo.SiloId && !liveIds.Contains(lease.Owner) && lease.Remaining > TimeSpan.Zero)
-                .Select(lease => lease.Remaining!.Value)
-                .DefaultIfEmpty(TimeSpan.MaxValue)
-                .Min();
-            if (expiring < next)
-            {
-                next = expiring + TimeSpan.FromMilliseconds(20);
-            }
         }
         else if (owned > target)
         {
@@ -194,6 +183,19 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
             }
 
             await HandOffAsync(runtime, excess, DeactivationReason.PartitionHandoff, cancellationToken);
+        }
+
+        // A silo that missed a heartbeat may be dead, and its leases are not free until they
+        // expire: come back the moment the first of them does, not a full interval later.
+        var suspects = members.Where(member => member.SiloId != _silo.SiloId && member.HeartbeatAge > Ttl / 2).Select(member => member.SiloId).ToHashSet();
+        var expiring = leases
+            .Where(lease => lease.Owner is not null && lease.Owner != _silo.SiloId && (suspects.Contains(lease.Owner) || !liveIds.Contains(lease.Owner)) && lease.Remaining > TimeSpan.Zero)
+            .Select(lease => lease.Remaining!.Value)
+            .DefaultIfEmpty(TimeSpan.MaxValue)
+            .Min();
+        if (expiring < next)
+        {
+            next = expiring + TimeSpan.FromMilliseconds(20);
         }
 
         return next;
