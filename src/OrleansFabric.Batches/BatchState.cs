@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansFabric.Runtime;
 
 namespace OrleansFabric.Batches;
 
@@ -31,4 +32,7 @@ public sealed class BatchState
     public List<RecordedValidationFailure> ValidationFailures { get; set; } = [];
 
     public List<BatchEvent> Events { get; set; } = [];
+
+    /// <summary>The terminal event until the webhook acknowledged it, committed with it (a transactional outbox).</summary>
+    public WebhookOutboxState Outbox { get; set; } = new();
 }

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime.Hosting;
 
 namespace OrleansFabric.Batches;
@@ -6,7 +9,19 @@ namespace OrleansFabric.Batches;
 /// <summary>Hosts essay batch grains on a silo.</summary>
 public static class BatchesServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="EssayBatchGrain"/> for <see cref="IEssayBatchGrain"/>.</summary>
-    public static IServiceCollection AddEssayBatches(this IServiceCollection services) =>
-        services.AddGrain<IEssayBatchGrain, EssayBatchGrain>();
+    /// <summary>
+    /// Adds <see cref="EssayBatchGrain"/> for <see cref="IEssayBatchGrain"/> and its options
+    /// (<c>Fabric:Batches</c> of <paramref name="configuration"/>, validated at start; defaults without one).
+    /// </summary>
+    public static IServiceCollection AddEssayBatches(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var options = services.AddOptions<BatchesOptions>().ValidateOnStart();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(BatchesOptions.Section));
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchesOptions>, BatchesOptionsValidator>());
+        return services.AddGrain<IEssayBatchGrain, EssayBatchGrain>();
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime;
 
 namespace OrleansFabric.Batches;
@@ -11,11 +12,13 @@ namespace OrleansFabric.Batches;
 /// new, given the next free slot in one turn, and the change that ends the batch records
 /// its terminal event in the same state write. The deadline is a durable reminder, so it
 /// fires on whichever silo owns the batch then; a deadline tick for a completed batch does
-/// nothing.
+/// nothing. The terminal event also enters the batch's webhook outbox in that same write.
 /// </summary>
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch")] IPersistentState<BatchState> state,
     TimeProvider time,
+    IOptions<BatchesOptions> options,
+    IWebhookSender webhook,
     ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable
 {
     internal const string DeadlineReminder = "deadline";
@@ -24,6 +27,7 @@ public sealed partial class EssayBatchGrain(
     private readonly HashSet<string> _failureIds = new(StringComparer.Ordinal);
 
     private string _batchId = string.Empty;
+    private WebhookOutbox _outbox = null!;
 
     private BatchState Batch => state.State;
 
@@ -39,6 +43,8 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
+        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, state.WriteStateAsync);
+        _outbox.Resume();
         return Task.CompletedTask;
     }
 
@@ -91,6 +97,11 @@ public sealed partial class EssayBatchGrain(
                 return new ContentAssignment(AssignmentOutcome.NoSlotAvailable, null);
         }
 
+        if (Batch.Assignments.Count + 1 >= Wanted)
+        {
+            await _outbox.PrepareAsync(cancellationToken); // this assignment completes the batch
+        }
+
         var slot = Batch.ExpectedEssayIds[Batch.Assignments.Count];
         var assignment = new SlotAssignment(slot, content.TextStorageId, content.OriginalFileName, time.GetUtcNow());
         Batch.Assignments.Add(assignment);
@@ -110,6 +121,7 @@ public sealed partial class EssayBatchGrain(
 
         if (completed)
         {
+            _outbox.Resume();
             await ForgetDeadlineAsync(cancellationToken);
         }
 
@@ -135,12 +147,18 @@ public sealed partial class EssayBatchGrain(
             return ValidationFailureResult.BatchClosed;
         }
 
+        if (Batch.Assignments.Count + 1 >= Wanted)
+        {
+            await _outbox.PrepareAsync(cancellationToken); // this failure completes the batch
+        }
+
         Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
         _failureIds.Add(failure.FailureId);
         var completed = CompleteIfReady();
         await state.WriteStateAsync(cancellationToken);
         if (completed)
         {
+            _outbox.Resume();
             await ForgetDeadlineAsync(cancellationToken);
         }
 
@@ -165,7 +183,8 @@ public sealed partial class EssayBatchGrain(
             Batch.CreatedAt,
             Batch.Deadline,
             Batch.CompletedAt,
-            Batch.Metadata));
+            Batch.Metadata,
+            _outbox.Status));
     }
 
     public Task<IReadOnlyList<BatchEvent>?> GetEventsAsync(CancellationToken cancellationToken = default) =>
@@ -173,16 +192,24 @@ public sealed partial class EssayBatchGrain(
 
     public async Task ReceiveReminderAsync(string reminderName, TickStatus status, CancellationToken cancellationToken)
     {
+        if (reminderName == WebhookOutbox.ReminderName)
+        {
+            await _outbox.ReceiveReminderAsync(cancellationToken);
+            return;
+        }
+
         if (reminderName != DeadlineReminder || !Batch.Registered || Batch.Phase != BatchPhase.Collecting)
         {
             return; // completed before the deadline: the tick changes nothing
         }
 
+        await _outbox.PrepareAsync(cancellationToken);
         var now = time.GetUtcNow();
         Batch.Phase = BatchPhase.TimedOut;
         Batch.CompletedAt = now;
         AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
         await state.WriteStateAsync(cancellationToken);
+        _outbox.Resume();
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
     }
 
@@ -243,7 +270,16 @@ public sealed partial class EssayBatchGrain(
             payload["missing_slots"] = new JsonArray([.. MissingSlots().Select(slot => (JsonNode)JsonValue.Create(slot)!)]);
         }
 
-        Batch.Events.Add(new BatchEvent(Batch.Events.Count + 1, type, at, JsonSerializer.SerializeToElement(payload)));
+        var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, JsonSerializer.SerializeToElement(payload));
+        Batch.Events.Add(batchEvent);
+        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["batch_id"] = _batchId,
+            ["seq"] = batchEvent.Seq,
+            ["type"] = batchEvent.Type,
+            ["at"] = at.UtcDateTime,
+            ["payload"] = payload.DeepClone(),
+        }));
     }
 
     private List<string> MissingSlots() => [.. Batch.ExpectedEssayIds.Skip(Batch.Assignments.Count)];

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime;
@@ -19,6 +21,7 @@ public sealed partial class SessionGrain(
     TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
+    IWebhookSender webhook,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, IRemindable
 {
     /// <summary>How many accepted message ids a session remembers to detect duplicates.</summary>
@@ -35,6 +38,7 @@ public sealed partial class SessionGrain(
     private RunningTurn? _running;
     private IDisposable? _aggregationTimer;
     private bool _resumeRegistered;
+    private WebhookOutbox _outbox = null!;
 
     private SessionState Session => state.State;
 
@@ -52,9 +56,12 @@ public sealed partial class SessionGrain(
         _strategy = Options.StrategyFor(key.Channel);
         _recent = new HashSet<string>(Session.RecentMessageIds, StringComparer.Ordinal);
         _resumeRegistered = Session.Pending.Count > 0;
+        _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, state.WriteStateAsync);
 
-        // Messages accepted before a crash or hand-off are answered now.
+        // Messages accepted before a crash or hand-off are answered now, and committed
+        // answers the webhook has not acknowledged are delivered.
         ScheduleNextTurn();
+        _outbox.Resume();
         ReportQueue();
         return Task.CompletedTask;
     }
@@ -128,7 +135,7 @@ public sealed partial class SessionGrain(
             [.. Session.Pending.Select(pending => pending.Message.MessageId)],
             Session.TurnsCompleted,
             state.ETag,
-            []));
+            _outbox.Status));
     }
 
     public Task<IReadOnlyList<TurnRecord>?> GetTurnsAsync(long after, CancellationToken cancellationToken = default) =>
@@ -139,6 +146,7 @@ public sealed partial class SessionGrain(
         _running?.Controller.RequestCancel();
         _running = null;
         _aggregationTimer?.Dispose();
+        await _outbox.ResetAsync(cancellationToken);
         if (state.RecordExists)
         {
             await state.ClearStateAsync(cancellationToken);
@@ -153,6 +161,12 @@ public sealed partial class SessionGrain(
 
     public async Task ReceiveReminderAsync(string reminderName, TickStatus status, CancellationToken cancellationToken)
     {
+        if (reminderName == WebhookOutbox.ReminderName)
+        {
+            await _outbox.ReceiveReminderAsync(cancellationToken);
+            return;
+        }
+
         if (Session.Pending.Count == 0 && _running is null)
         {
             await UnregisterReminderAsync(ResumeReminder, cancellationToken);
@@ -238,9 +252,35 @@ public sealed partial class SessionGrain(
             return; // the session was deleted meanwhile
         }
 
+        try
+        {
+            await CommitTurnAsync(turn, result);
+        }
+        catch
+        {
+            // The outcome is not committed: a fresh activation reloads the stored state and
+            // runs the turn again (its messages are still pending there).
+            DeactivateOnIdle();
+            throw;
+        }
+
+        _outbox.Resume();
+        ScheduleNextTurn();
+    }
+
+    private async Task CommitTurnAsync(RunningTurn turn, BackgroundResult<BrainReply> result)
+    {
+
+        var superseded = turn.Controller.IsCancellationRequested;
+        var completed = !superseded && result.IsSuccess;
+        if (completed)
+        {
+            // Before the commit: a committed answer always has a durable wake-up for its delivery.
+            await _outbox.PrepareAsync(CancellationToken.None);
+        }
+
         var now = time.GetUtcNow();
         var ids = turn.Covered.Select(pending => pending.Message.MessageId).ToList();
-        var superseded = turn.Controller.IsCancellationRequested;
         string status;
         if (superseded || result.IsCanceled)
         {
@@ -258,7 +298,9 @@ public sealed partial class SessionGrain(
         {
             status = TurnRecord.Completed;
             var reply = result.Value!;
-            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, reply.Text, null, turn.StartedAt, now));
+            var seq = Session.NextSeq++;
+            Session.Turns.Add(new TurnRecord(turn.TurnId, seq, status, ids, reply.Text, null, turn.StartedAt, now));
+            _outbox.Add(turn.TurnId, seq, WebhookBody(turn.TurnId, seq, ids, reply.Text));
             Session.History.Add(new StoredExchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
             if (Session.History.Count > HistoryExchanges)
             {
@@ -289,8 +331,18 @@ public sealed partial class SessionGrain(
         LogTurnEnded(logger, _sessionKey, turn.TurnId, status);
         ReportQueue();
         notifications.Notify(_sessionKey);
-        ScheduleNextTurn();
     }
+
+    /// <summary>What the webhook receives for a completed turn (API.md, Delivery).</summary>
+    private JsonElement WebhookBody(string turnId, long seq, List<string> messageIds, string response) =>
+        JsonSerializer.SerializeToElement(new JsonObject
+        {
+            ["session_key"] = _sessionKey,
+            ["turn_id"] = turnId,
+            ["seq"] = seq,
+            ["message_ids"] = new JsonArray([.. messageIds.Select(id => (JsonNode)JsonValue.Create(id))]),
+            ["response"] = new JsonObject { ["text"] = response },
+        });
 
     private void RemoveAnswered(RunningTurn turn)
     {

@@ -1,3 +1,5 @@
+using OrleansFabric.Runtime;
+
 namespace OrleansFabric.Sessions;
 
 /// <summary>
@@ -21,6 +23,9 @@ public sealed class SessionState
     public long NextSeq { get; set; } = 1;
 
     public long TurnsCompleted { get; set; }
+
+    /// <summary>Completed turns the webhook has not acknowledged, committed with the turn (a transactional outbox).</summary>
+    public WebhookOutboxState Outbox { get; set; } = new();
 }
 
 /// <summary>An accepted message waiting for its turn.</summary>

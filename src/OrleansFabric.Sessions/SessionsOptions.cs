@@ -1,3 +1,5 @@
+using OrleansFabric.Runtime;
+
 namespace OrleansFabric.Sessions;
 
 /// <summary>Session settings (<c>Fabric:Sessions</c>).</summary>
@@ -30,6 +32,9 @@ public sealed class SessionsOptions
     /// <summary>The brain.</summary>
     public BrainOptions Brain { get; set; } = new();
 
+    /// <summary>Webhook delivery of completed turns (<c>Fabric:Sessions:Delivery</c>).</summary>
+    public DeliveryOptions Delivery { get; set; } = new();
+
     /// <summary>The strategy of <paramref name="channel"/>.</summary>
     public SessionStrategy StrategyFor(string channel)
     {
@@ -57,9 +62,37 @@ public sealed class ChannelOptions
 /// <summary>Brain settings (<c>Fabric:Sessions:Brain</c>).</summary>
 public sealed class BrainOptions
 {
+    /// <summary>The echo brain.</summary>
+    public const string EchoKind = "echo";
+
+    /// <summary>The OpenAI-compatible chat-completions brain.</summary>
+    public const string OpenAiKind = "openai";
+
     /// <summary>echo (default) or openai.</summary>
-    public string Kind { get; set; } = "echo";
+    public string Kind { get; set; } = EchoKind;
 
     /// <summary>The echo brain's thinking time. Default 0.</summary>
     public int DelayMs { get; set; }
+
+    /// <summary>The openai brain's endpoint (<c>Fabric:Sessions:Brain:OpenAi</c>).</summary>
+    public OpenAiOptions OpenAi { get; set; } = new();
+}
+
+/// <summary>Settings of the OpenAI-compatible brain.</summary>
+public sealed class OpenAiOptions
+{
+    /// <summary>The API's base URL, e.g. <c>https://api.openai.com/v1</c>; requests go to <c>{BaseUrl}/chat/completions</c>.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>The model name sent with each request.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>The environment variable holding the API key (sent as a bearer token when set). Default OPENAI_API_KEY.</summary>
+    public string ApiKeyVariable { get; set; } = "OPENAI_API_KEY";
+
+    /// <summary>An optional system message put before the conversation.</summary>
+    public string? SystemPrompt { get; set; }
+
+    /// <summary>How long one request may take before the attempt fails. Default 60.</summary>
+    public int TimeoutSeconds { get; set; } = 60;
 }

@@ -24,10 +24,32 @@ internal sealed class SessionsOptionsValidator : IValidateOptions<SessionsOption
         Range(options.TurnHistory, 1, 100_000, "TurnHistory");
         Range(options.ResumeCheckSeconds, 1, 3600, "ResumeCheckSeconds");
         Range(options.Brain.DelayMs, 0, 600_000, "Brain:DelayMs");
-        if (!string.Equals(options.Brain.Kind, "echo", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(options.Brain.Kind, BrainOptions.OpenAiKind, StringComparison.OrdinalIgnoreCase))
         {
-            failures.Add($"{section}:Brain:Kind must be 'echo' in this build (got '{options.Brain.Kind}').");
+            var openAi = options.Brain.OpenAi;
+            if (openAi.BaseUrl is not { IsAbsoluteUri: true } baseUrl || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{section}:Brain:OpenAi:BaseUrl must be an absolute http or https URL when Brain:Kind is openai (got '{openAi.BaseUrl}').");
+            }
+
+            if (string.IsNullOrWhiteSpace(openAi.Model))
+            {
+                failures.Add($"{section}:Brain:OpenAi:Model is required when Brain:Kind is openai.");
+            }
+
+            if (string.IsNullOrWhiteSpace(openAi.ApiKeyVariable))
+            {
+                failures.Add($"{section}:Brain:OpenAi:ApiKeyVariable must name an environment variable.");
+            }
+
+            Range(openAi.TimeoutSeconds, 1, 3600, "Brain:OpenAi:TimeoutSeconds");
         }
+        else if (!string.Equals(options.Brain.Kind, BrainOptions.EchoKind, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:Brain:Kind must be 'echo' or 'openai' (got '{options.Brain.Kind}').");
+        }
+
+        options.Delivery.Validate($"{section}:Delivery", failures);
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
 

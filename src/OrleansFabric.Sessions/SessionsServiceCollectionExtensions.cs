@@ -10,7 +10,7 @@ namespace OrleansFabric.Sessions;
 /// <summary>Hosts conversation sessions on a silo.</summary>
 public static class SessionsServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="SessionGrain"/>, its options (<c>Fabric:Sessions</c>, validated at start) and the configured brain.</summary>
+    /// <summary>Adds <see cref="SessionGrain"/>, its options (<c>Fabric:Sessions</c>, validated at start) and the configured brain (<c>Brain:Kind</c>: echo or openai).</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -18,7 +18,13 @@ public static class SessionsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<TurnNotifications>();
-        services.TryAddSingleton<IBrain, EchoBrain>();
+        services.TryAddSingleton<IBrain>(provider =>
+        {
+            var sessions = provider.GetRequiredService<IOptions<SessionsOptions>>();
+            return string.Equals(sessions.Value.Brain.Kind, BrainOptions.OpenAiKind, StringComparison.OrdinalIgnoreCase)
+                ? new OpenAiBrain(sessions.Value.Brain.OpenAi)
+                : new EchoBrain(sessions, provider.GetRequiredService<TimeProvider>());
+        });
         services.AddGrain<ISessionGrain, SessionGrain>();
         return services;
     }

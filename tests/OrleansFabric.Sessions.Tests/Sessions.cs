@@ -10,7 +10,7 @@ namespace OrleansFabric.Sessions.Tests;
 
 internal static class Sessions
 {
-    public static Task<TestSilo> StartAsync(IBrain brain, Dictionary<string, string?>? settings = null, InMemoryGrainStorage? storage = null, InMemoryReminderTable? reminders = null, ManualTimeProvider? time = null) =>
+    public static Task<TestSilo> StartAsync(IBrain brain, Dictionary<string, string?>? settings = null, InMemoryGrainStorage? storage = null, InMemoryReminderTable? reminders = null, ManualTimeProvider? time = null, IWebhookSender? webhook = null) =>
         TestSilo.StartAsync(
             services =>
             {
@@ -25,6 +25,11 @@ internal static class Sessions
                 if (reminders is not null)
                 {
                     services.AddSingleton<IReminderTable>(reminders);
+                }
+
+                if (webhook is not null)
+                {
+                    services.AddSingleton(webhook);
                 }
             },
             settings,

@@ -86,7 +86,7 @@ public sealed class BatchEndpointTests
         var status = await created.JsonAsync(HttpStatusCode.Created);
         Assert.Equal(Batch, created.Headers.Location?.OriginalString);
         Assert.Equal(
-            ["assigned_count", "assignments", "batch_id", "completed_at", "created_at", "deadline", "expected_count", "missing_slots", "status", "validation_failures"],
+            ["assigned_count", "assignments", "batch_id", "completed_at", "created_at", "deadline", "delivery", "expected_count", "missing_slots", "status", "validation_failures"],
             status.Names());
         Assert.Equal("b1", status.GetProperty("batch_id").GetString());
         Assert.Equal("collecting", status.GetProperty("status").GetString());

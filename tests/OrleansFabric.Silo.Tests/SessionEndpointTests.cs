@@ -58,14 +58,17 @@ public sealed class SessionEndpointTests
         using var response = await silo.GetAsync(Session);
 
         var view = await response.JsonAsync(HttpStatusCode.OK);
-        Assert.Equal(["etag", "pending_message_ids", "session_key", "status", "strategy", "turns_completed", "undelivered_turns"], view.Names());
+        Assert.Equal(["delivery", "etag", "pending_message_ids", "session_key", "status", "strategy", "turns_completed"], view.Names());
         Assert.Equal("t1:support:+46700000001:q", view.GetProperty("session_key").GetString());
         Assert.Equal("queue", view.GetProperty("strategy").GetString());
         Assert.Equal("running", view.GetProperty("status").GetString());
         Assert.Equal(["m1", "m2"], view.GetProperty("pending_message_ids").Strings());
         Assert.Equal(0, view.GetProperty("turns_completed").GetInt64());
         Assert.False(string.IsNullOrEmpty(view.GetProperty("etag").GetString()));
-        Assert.Empty(view.GetProperty("undelivered_turns").EnumerateArray());
+        Assert.Equal(
+            ["attempts", "delivered_through_seq", "enabled", "last_delivered_at", "last_error", "next_attempt_at", "next_seq", "pending"],
+            view.GetProperty("delivery").Names());
+        Assert.False(view.GetProperty("delivery").GetProperty("enabled").GetBoolean());
     }
 
     [Fact]

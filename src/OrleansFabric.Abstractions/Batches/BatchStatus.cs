@@ -14,7 +14,8 @@ public sealed record BatchStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset Deadline,
     DateTimeOffset? CompletedAt,
-    JsonElement? Metadata);
+    JsonElement? Metadata,
+    WebhookDeliveryStatus Delivery);
 
 /// <summary>Where a batch is in its life.</summary>
 public enum BatchPhase

@@ -7,7 +7,7 @@ namespace OrleansFabric.Sessions;
 /// <param name="PendingMessageIds">Accepted messages not yet answered, in order.</param>
 /// <param name="TurnsCompleted">Turns completed so far.</param>
 /// <param name="ETag">The state's ETag.</param>
-/// <param name="UndeliveredTurns">Completed turns the webhook has not acknowledged yet.</param>
+/// <param name="Delivery">Where webhook delivery of the completed turns stands.</param>
 public sealed record SessionView(
     string SessionKey,
     string Strategy,
@@ -15,4 +15,4 @@ public sealed record SessionView(
     IReadOnlyList<string> PendingMessageIds,
     long TurnsCompleted,
     string? ETag,
-    IReadOnlyList<long> UndeliveredTurns);
+    WebhookDeliveryStatus Delivery);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansFabric.Runtime.Activation;
 using OrleansFabric.Runtime.Clustering;
+using OrleansFabric.Runtime.Delivery;
 using OrleansFabric.Runtime.Invocation;
 using OrleansFabric.Runtime.Diagnostics;
 using OrleansFabric.Runtime.Persistence;
@@ -39,6 +40,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton<SiloState>();
         services.TryAddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (_, _) => new InMemoryGrainStorage());
         services.TryAddSingleton<IReminderTable, InMemoryReminderTable>();
+        services.TryAddSingleton<IWebhookSender, HttpWebhookSender>();
         AddClusterServices(services);
 
         services.TryAddSingleton(provider => new GrainSerialization(provider.GetServices<SerializerContextRegistration>().Select(registration => (IJsonTypeInfoResolver)registration.Context)));

@@ -296,5 +296,6 @@ internal static class BatchEndpoints
         [.. status.ValidationFailures.Select(f => new BatchValidationFailureResponse(f.FailureId, f.FileName, f.ErrorCode, f.Message, f.RecordedAt.UtcDateTime))],
         status.CreatedAt.UtcDateTime,
         status.Deadline.UtcDateTime,
-        status.CompletedAt?.UtcDateTime);
+        status.CompletedAt?.UtcDateTime,
+        DeliveryResponse.From(status.Delivery));
 }

@@ -11,6 +11,7 @@ namespace OrleansFabric.Silo.Api;
 /// <param name="CreatedAt">When the batch was registered (UTC).</param>
 /// <param name="Deadline">When it times out unless completed (UTC).</param>
 /// <param name="CompletedAt">When it completed or timed out (UTC), null while collecting.</param>
+/// <param name="Delivery">Webhook delivery of the batch's terminal event.</param>
 public sealed record BatchStatusResponse(
     string BatchId,
     string Status,
@@ -21,4 +22,5 @@ public sealed record BatchStatusResponse(
     IReadOnlyList<BatchValidationFailureResponse> ValidationFailures,
     DateTime CreatedAt,
     DateTime Deadline,
-    DateTime? CompletedAt);
+    DateTime? CompletedAt,
+    DeliveryResponse Delivery);

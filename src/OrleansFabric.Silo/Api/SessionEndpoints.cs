@@ -47,7 +47,7 @@ internal static class SessionEndpoints
                 view.PendingMessageIds,
                 view.TurnsCompleted,
                 view.ETag,
-                view.UndeliveredTurns));
+                DeliveryResponse.From(view.Delivery)));
     }
 
     private static async Task<IResult> GetTurnsAsync(

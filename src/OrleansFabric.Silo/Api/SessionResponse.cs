@@ -7,7 +7,7 @@ namespace OrleansFabric.Silo.Api;
 /// <param name="PendingMessageIds">Accepted messages not yet answered, in order.</param>
 /// <param name="TurnsCompleted">Turns completed so far.</param>
 /// <param name="Etag">The state's ETag.</param>
-/// <param name="UndeliveredTurns">Sequence numbers of completed turns the webhook has not acknowledged yet.</param>
+/// <param name="Delivery">Where webhook delivery of the completed turns stands.</param>
 public sealed record SessionResponse(
     string SessionKey,
     string Strategy,
@@ -15,4 +15,4 @@ public sealed record SessionResponse(
     IReadOnlyList<string> PendingMessageIds,
     long TurnsCompleted,
     string? Etag,
-    IReadOnlyList<long> UndeliveredTurns);
+    DeliveryResponse Delivery);

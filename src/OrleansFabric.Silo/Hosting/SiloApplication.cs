@@ -71,7 +71,7 @@ public static class SiloApplication
 
         services.AddFabricRuntime(builder.Configuration);
         services.AddSessions(builder.Configuration);
-        services.AddEssayBatches();
+        services.AddEssayBatches(builder.Configuration);
         services.AddSingleton<TurnLongPoll>();
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
@@ -102,6 +102,7 @@ public static class SiloApplication
         Check<ClusteringOptions>(services, failures);
         Check<ApiOptions>(services, failures);
         Check<SessionsOptions>(services, failures);
+        Check<BatchesOptions>(services, failures);
         if (failures.Count > 0)
         {
             throw new SiloConfigurationException(string.Join(Environment.NewLine, failures));

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace OrleansFabric.Silo.Tests;
+
+/// <summary>
+/// A webhook endpoint on a loopback port: it answers the statuses queued in
+/// <see cref="Statuses"/> (then 200) and records every request it got.
+/// </summary>
+internal sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Channel<WebhookRequest> _requests = Channel.CreateUnbounded<WebhookRequest>();
+
+    private WebhookReceiver(WebApplication app) => _app = app;
+
+    /// <summary>Statuses to answer before answering 200.</summary>
+    public ConcurrentQueue<int> Statuses { get; } = new();
+
+    /// <summary>The URL to configure as the webhook.</summary>
+    public Uri Url => new(_app.Urls.First() + "/hook");
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var app = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]).Build();
+        var receiver = new WebhookReceiver(app);
+        app.MapPost("/hook", receiver.HandleAsync);
+        await app.StartAsync();
+        return receiver;
+    }
+
+    /// <summary>Waits (at most 10 s) for the next request.</summary>
+    public async Task<WebhookRequest> NextAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return await _requests.Reader.ReadAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var status = Statuses.TryDequeue(out var queued) ? queued : StatusCodes.Status200OK;
+        _requests.Writer.TryWrite(new WebhookRequest(context.Request.Headers["Idempotency-Key"].ToString(), context.Request.ContentType, body.RootElement.Clone(), status));
+        context.Response.StatusCode = status;
+    }
+}
+
+/// <summary>A request <see cref="WebhookReceiver"/> got, and what it answered.</summary>
+internal sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered);
