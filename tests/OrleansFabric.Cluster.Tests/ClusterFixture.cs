@@ -16,11 +16,17 @@ internal static class Clusters
         ["Logging__LogLevel__OrleansFabric"] = "Information",
     };
 
-    public static async Task<ProcessCluster> StartAsync(int silos, PostgresServer? server = null)
+    public static async Task<ProcessCluster> StartAsync(int silos, PostgresServer? server = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         server ??= await PostgresServer.SharedAsync();
         var database = await server.CreateDatabaseAsync("cluster");
-        return await ProcessCluster.StartAsync(Host, database, silos, Settings);
+        var all = new Dictionary<string, string>(Settings);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        return await ProcessCluster.StartAsync(Host, database, silos, all);
     }
 
     /// <summary>Polls <c>/v1/cluster</c> on <paramref name="via"/> (bounded) until <paramref name="condition"/> holds for the partitions per silo endpoint.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Silo.Tests;
 

@@ -2,13 +2,17 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace OrleansFabric.Silo.Tests;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansFabric.TestKit;
 
 /// <summary>
 /// A webhook endpoint on a loopback port: it answers the statuses queued in
 /// <see cref="Statuses"/> (then 200) and records every request it got.
 /// </summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<WebhookRequest> _requests = Channel.CreateUnbounded<WebhookRequest>();
@@ -23,18 +27,20 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var app = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]).Build();
+        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
         var receiver = new WebhookReceiver(app);
         app.MapPost("/hook", receiver.HandleAsync);
         await app.StartAsync();
         return receiver;
     }
 
-    /// <summary>Waits (at most 10 s) for the next request.</summary>
-    public async Task<WebhookRequest> NextAsync()
+    /// <summary>Waits (at most <paramref name="timeout"/>, default 10 s) for the next request.</summary>
+    public async Task<WebhookRequest> NextAsync(TimeSpan? timeout = null)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        return await _requests.Reader.ReadAsync(timeout.Token);
+        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        return await _requests.Reader.ReadAsync(limit.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -53,4 +59,4 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 }
 
 /// <summary>A request <see cref="WebhookReceiver"/> got, and what it answered.</summary>
-internal sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered);
+public sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered);
