@@ -16,6 +16,7 @@ namespace OrleansFabric.Batches;
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch")] IPersistentState<BatchState> state,
     TimeProvider time,
+    BatchMetrics metrics,
     ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable
 {
     internal const string DeadlineReminder = "deadline";
@@ -39,6 +40,13 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
+        metrics.BatchChanged(_batchId, Batch);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.BatchDeactivated(_batchId);
         return Task.CompletedTask;
     }
 
@@ -64,6 +72,7 @@ public sealed partial class EssayBatchGrain(
         // The reminder first: a batch that exists always has a deadline that will fire.
         await RegisterOrUpdateReminderAsync(DeadlineReminder, TimeSpan.FromSeconds(definition.TimeoutSeconds), TimeSpan.Zero, cancellationToken);
         await state.WriteStateAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
         LogRegistered(logger, _batchId, definition.ExpectedEssayIds.Count, Batch.Deadline);
         return RegisterBatchResult.Created;
     }
@@ -108,6 +117,7 @@ public sealed partial class EssayBatchGrain(
             throw;
         }
 
+        metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
             await ForgetDeadlineAsync(cancellationToken);
@@ -139,6 +149,7 @@ public sealed partial class EssayBatchGrain(
         _failureIds.Add(failure.FailureId);
         var completed = CompleteIfReady();
         await state.WriteStateAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
             await ForgetDeadlineAsync(cancellationToken);
@@ -183,6 +194,7 @@ public sealed partial class EssayBatchGrain(
         Batch.CompletedAt = now;
         AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
         await state.WriteStateAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
     }
 
