@@ -15,8 +15,8 @@ namespace OrleansFabric.Batches;
 /// </summary>
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch")] IPersistentState<BatchState> state,
-    TimeProvider time,
     BatchMetrics metrics,
+    TimeProvider time,
     ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable
 {
     internal const string DeadlineReminder = "deadline";
@@ -34,13 +34,13 @@ public sealed partial class EssayBatchGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _batchId = GetPrimaryKeyString();
+        metrics.BatchChanged(_batchId, Batch);
         foreach (var assignment in Batch.Assignments)
         {
             _byContent[assignment.TextStorageId] = assignment;
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
-        metrics.BatchChanged(_batchId, Batch);
         return Task.CompletedTask;
     }
 
@@ -194,8 +194,8 @@ public sealed partial class EssayBatchGrain(
         Batch.CompletedAt = now;
         AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
         await state.WriteStateAsync(cancellationToken);
-        metrics.BatchChanged(_batchId, Batch);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
+        metrics.BatchChanged(_batchId, Batch);
     }
 
     /// <summary>The batch rules of API.md, enforced here too so every caller (HTTP, typed client, other grains) meets them.</summary>
