@@ -11,7 +11,8 @@ public static class BatchesServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="EssayBatchGrain"/> for <see cref="IEssayBatchGrain"/> and its options
-    /// (<c>Fabric:Batches</c> of <paramref name="configuration"/>, validated at start; defaults without one).
+    /// (<c>Fabric:Batches</c> of <paramref name="configuration"/>, validated at start; defaults without one)
+    /// and its <see cref="BatchMetrics"/>.
     /// </summary>
     public static IServiceCollection AddEssayBatches(this IServiceCollection services, IConfiguration? configuration = null)
     {
@@ -22,6 +23,7 @@ public static class BatchesServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchesOptions>, BatchesOptionsValidator>());
+        services.TryAddSingleton<BatchMetrics>();
         return services.AddGrain<IEssayBatchGrain, EssayBatchGrain>();
     }
 }

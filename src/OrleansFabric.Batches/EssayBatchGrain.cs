@@ -16,6 +16,7 @@ namespace OrleansFabric.Batches;
 /// </summary>
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch")] IPersistentState<BatchState> state,
+    BatchMetrics metrics,
     TimeProvider time,
     IOptions<BatchesOptions> options,
     IWebhookSender webhook,
@@ -37,6 +38,7 @@ public sealed partial class EssayBatchGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _batchId = GetPrimaryKeyString();
+        metrics.BatchChanged(_batchId, Batch);
         foreach (var assignment in Batch.Assignments)
         {
             _byContent[assignment.TextStorageId] = assignment;
@@ -45,6 +47,12 @@ public sealed partial class EssayBatchGrain(
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
         _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, state.WriteStateAsync);
         _outbox.Resume();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.BatchDeactivated(_batchId);
         return Task.CompletedTask;
     }
 
@@ -70,6 +78,7 @@ public sealed partial class EssayBatchGrain(
         // The reminder first: a batch that exists always has a deadline that will fire.
         await RegisterOrUpdateReminderAsync(DeadlineReminder, TimeSpan.FromSeconds(definition.TimeoutSeconds), TimeSpan.Zero, cancellationToken);
         await state.WriteStateAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
         LogRegistered(logger, _batchId, definition.ExpectedEssayIds.Count, Batch.Deadline);
         return RegisterBatchResult.Created;
     }
@@ -119,6 +128,7 @@ public sealed partial class EssayBatchGrain(
             throw;
         }
 
+        metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
             _outbox.Resume();
@@ -156,6 +166,7 @@ public sealed partial class EssayBatchGrain(
         _failureIds.Add(failure.FailureId);
         var completed = CompleteIfReady();
         await state.WriteStateAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
             _outbox.Resume();
@@ -211,6 +222,7 @@ public sealed partial class EssayBatchGrain(
         await state.WriteStateAsync(cancellationToken);
         _outbox.Resume();
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
+        metrics.BatchChanged(_batchId, Batch);
     }
 
     /// <summary>The batch rules of API.md, enforced here too so every caller (HTTP, typed client, other grains) meets them.</summary>

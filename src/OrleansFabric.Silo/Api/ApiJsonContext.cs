@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OrleansFabric.Silo.Dashboard;
 
 namespace OrleansFabric.Silo.Api;
 
@@ -14,6 +15,7 @@ namespace OrleansFabric.Silo.Api;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ClusterResponse))]
+[JsonSerializable(typeof(DashboardResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(PostMessageResponse))]

@@ -8,13 +8,14 @@ using OrleansFabric.PostgreSql;
 using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Api;
+using OrleansFabric.Silo.Dashboard;
 using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Silo.Hosting;
 
 /// <summary>
 /// Builds the silo host: the grain runtime with the conversation session and essay batch
-/// grains, the public HTTP API (messages, sessions, batches, health, metrics, cluster,
+/// grains, the public HTTP API (messages, sessions, batches, health, metrics, cluster, dashboard,
 /// authentication, problem+json errors, 1 MiB body limit) and graceful shutdown. Program and
 /// the tests build the silo the same way.
 /// </summary>
@@ -77,6 +78,7 @@ public static class SiloApplication
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton(provider => new PrometheusExporter(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<DashboardPage>();
         services.AddApiErrorHandling();
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -130,6 +132,7 @@ public static class SiloApplication
         app.MapHealthEndpoints();
         app.MapMetricsEndpoints();
         app.MapClusterEndpoints();
+        app.MapDashboardEndpoints();
         app.MapGrainGatewayEndpoints();
         app.MapSiloPort();
         app.MapMessageEndpoints();

@@ -113,6 +113,35 @@ internal sealed class InstrumentSeries
         }
     }
 
+    /// <summary>The current series as values (the same numbers <see cref="WriteSamples"/> writes).</summary>
+    public List<SeriesReading> Read()
+    {
+        var readings = new List<SeriesReading>(_cells.Count);
+        foreach (var (key, cell) in _cells)
+        {
+            lock (cell)
+            {
+                if (Kind != InstrumentKind.Histogram)
+                {
+                    readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, 0, [], []));
+                    continue;
+                }
+
+                var cumulative = new long[cell.BucketCounts.Length];
+                long running = 0;
+                for (var i = 0; i < cumulative.Length; i++)
+                {
+                    running += cell.BucketCounts[i];
+                    cumulative[i] = running;
+                }
+
+                readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, cell.Count, _buckets, cumulative));
+            }
+        }
+
+        return readings;
+    }
+
     private static InstrumentKind KindOf(Instrument instrument)
     {
         var type = instrument.GetType();

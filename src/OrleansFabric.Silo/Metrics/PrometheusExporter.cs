@@ -74,21 +74,7 @@ public sealed class PrometheusExporter : IDisposable
         // One scrape at a time: observable series are cleared and re-collected per scrape.
         lock (_scrapeLock)
         {
-            InstrumentSeries[] instruments;
-            lock (_instrumentsLock)
-            {
-                instruments = [.. _instruments];
-            }
-
-            foreach (var instrument in instruments)
-            {
-                if (instrument.IsObservable)
-                {
-                    instrument.ClearObservations();
-                }
-            }
-
-            _listener.RecordObservableInstruments();
+            var instruments = Collect();
             var text = new StringBuilder(8192);
             foreach (var family in instruments.GroupBy(instrument => instrument.Name).OrderBy(family => family.Key, StringComparer.Ordinal))
             {
@@ -108,8 +94,43 @@ public sealed class PrometheusExporter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Collects the observable instruments and returns the series named <paramref name="names"/>
+    /// as values, for views that summarise them (the dashboard) without parsing the text format.
+    /// </summary>
+    internal IReadOnlyList<SeriesReading> Read(params string[] names)
+    {
+        lock (_scrapeLock)
+        {
+            return [.. Collect()
+                .Where(instrument => names.Contains(instrument.Name, StringComparer.Ordinal))
+                .SelectMany(instrument => instrument.Read())];
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>Re-collects the observable instruments; returns every instrument. Called under the scrape lock.</summary>
+    private InstrumentSeries[] Collect()
+    {
+        InstrumentSeries[] instruments;
+        lock (_instrumentsLock)
+        {
+            instruments = [.. _instruments];
+        }
+
+        foreach (var instrument in instruments)
+        {
+            if (instrument.IsObservable)
+            {
+                instrument.ClearObservations();
+            }
+        }
+
+        _listener.RecordObservableInstruments();
+        return instruments;
+    }
 
     private static double[] BucketsOf(Instrument instrument) => instrument switch
     {

@@ -102,6 +102,9 @@ internal readonly struct TagKey : IEquatable<TagKey>
 
     public override string ToString() => string.Join(',', Tags().Select(tag => $"{tag.Name}={tag.Value}"));
 
+    /// <summary>The tags as label names and values.</summary>
+    public Dictionary<string, string> Labels() => Tags().ToDictionary(tag => tag.Name, tag => tag.Value, StringComparer.Ordinal);
+
     /// <summary>Appends <c>{name="value",...}</c> with an optional <c>le</c> label for histogram buckets.</summary>
     public void AppendLabels(StringBuilder text, string? le)
     {
