@@ -12,6 +12,8 @@ using OrleansFabric.TestKit;
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- writes [--callers 32] [--grains 8] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- forward [--callers 4] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- failover [--rounds 3]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- sessions [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- overhead [--rate 2000] [--seconds 10] [--postgres-rate 2000]
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -32,8 +34,14 @@ switch (command)
     case "failover":
         await ClusterBenchmarks.FailoverAsync(options.Int("rounds", 3));
         break;
+    case "sessions":
+        await SessionBenchmarks.CompareAsync(double.Parse(options.Get("scale", "0.2"), CultureInfo.InvariantCulture), options.Int("sessions", 50), options.Int("degraded-sessions", 200));
+        break;
+    case "overhead":
+        await SessionBenchmarks.OverheadAsync(options.Int("rate", 2000), options.Int("seconds", 10), options.Int("postgres-rate", 2000));
+        break;
     default:
-        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|sessions|overhead [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
         return 2;
 }
 
