@@ -14,6 +14,7 @@ namespace OrleansFabric.Silo.Api;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ClusterResponse))]
+[JsonSerializable(typeof(DrainResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(PostMessageResponse))]
