@@ -20,7 +20,12 @@ internal sealed class CliSilo : IAsyncDisposable
 
     public string Url { get; }
 
-    public static async Task<CliSilo> StartAsync(params string[] settings)
+    public IServiceProvider Services => _app.Services;
+
+    public static Task<CliSilo> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <summary>Starts a silo; <paramref name="configure"/> may replace its services (shared cluster tables).</summary>
+    public static async Task<CliSilo> StartAsync(Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         string[] args =
         [
@@ -30,7 +35,11 @@ internal sealed class CliSilo : IAsyncDisposable
             $"--Fabric:Sessions:Channels:{QueueChannel}:Strategy=queue",
             .. settings,
         ];
-        var app = SiloApplication.Build(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        var app = SiloApplication.Build(args, builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync();
         return new CliSilo(app);
     }

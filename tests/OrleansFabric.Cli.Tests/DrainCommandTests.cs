@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Cli.Tests;
 
@@ -42,4 +45,38 @@ public sealed class DrainCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("fabric: not_found (404): There is no silo 'no-such-silo' in the cluster.", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Draining_one_of_two_silos_hands_all_256_partitions_to_the_other_and_reports_progress()
+    {
+        await using var cluster = await SharedTablesCluster.StartAsync(2);
+        var (drained, other) = (cluster.Silos[0], cluster.Silos[1]);
+        var siloId = SiloId(drained);
+        await Eventually.PollAsync(
+            async () => (await drained.RunAsync("cluster")).Out.Contains("2 silo(s), 2 active", StringComparison.Ordinal),
+            "both silos active",
+            TimeSpan.FromSeconds(30));
+
+        // The first URL is the other silo, which answers 421 not_this_silo: the drain moves on to the silo itself.
+        var result = await CliResult.RunAsync(["drain", siloId, "--timeout", "30s", "--url", $"{other.Url},{drained.Url}"], new CliEnvironment(null, null, false));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"Drain of silo {siloId} accepted by {drained.Url}.", result.Out, StringComparison.Ordinal);
+        Assert.Matches($"Silo {siloId} is drained: it owns 0 partitions and the other silos own all 256 \\([0-9.]+ s\\)", result.Out);
+        Assert.Contains($"fabric: silo {siloId} (", result.Error, StringComparison.Ordinal);
+        var after = (await other.RunAsync("cluster", "--json")).Succeeded();
+        using var document = JsonDocument.Parse(after.Out);
+        var silos = document.RootElement.GetProperty("silos").EnumerateArray().ToDictionary(silo => silo.GetProperty("id").GetString()!);
+        Assert.Equal("shutting_down", silos[siloId].GetProperty("status").GetString());
+        Assert.Equal(0, silos[siloId].GetProperty("partitions_owned").GetInt32());
+        Assert.Equal(256, silos[SiloId(other)].GetProperty("partitions_owned").GetInt32());
+
+        // The drained silo still takes requests and routes them to the new owner.
+        var load = (await drained.RunAsync("load", "sessions", "--messages", "20", "--channel", CliSilo.QueueChannel, "--await-answers", "--json")).Succeeded();
+        using var summary = JsonDocument.Parse(load.Out);
+        Assert.Equal(0, summary.RootElement.GetProperty("errors_total").GetInt64());
+        Assert.Equal(20, summary.RootElement.GetProperty("sessions").GetProperty("answered").GetInt64());
+    }
+
+    private static string SiloId(CliSilo silo) => silo.Services.GetRequiredService<SiloState>().SiloId;
 }

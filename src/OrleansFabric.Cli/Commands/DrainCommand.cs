@@ -6,7 +6,7 @@ namespace OrleansFabric.Cli.Commands;
 
 /// <summary>
 /// <c>fabric drain SILO</c>: asks the silo to hand its partitions to the others, then watches
-/// the cluster until it owns none. A silo drains only itself, so the request goes to each
+/// the cluster until it owns none and the others own them all. A silo drains only itself, so the request goes to each
 /// <c>--url</c> in turn until the silo itself accepts it (another silo answers 421).
 /// </summary>
 internal static class DrainCommand
@@ -21,8 +21,9 @@ internal static class DrainCommand
 
         POSTs /v1/cluster/silos/{id}/drain to the silo itself (give its public URL, or several
         URLs: each is tried until the silo answers), then watches GET /v1/cluster until the
-        silo owns 0 partitions. A drain needs another active silo to take the partitions: when
-        there is none, the silo keeps serving them and fabric says so (exit 3).
+        silo owns 0 partitions and every partition has a new owner. A drain needs another
+        active silo to take the partitions: when there is none, the silo keeps serving them
+        and fabric says so (exit 3).
 
           --no-wait           return once the drain is accepted
           --timeout DURATION  how long to watch (default 60s; 500ms, 30s, 2m ...); exit 3 when exceeded
@@ -87,7 +88,7 @@ internal static class DrainCommand
     private static async Task<int> WatchAsync(CommandContext context, string siloId, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
-        int? reported = null;
+        (int Owned, int Unowned)? reported = null;
         while (true)
         {
             var cluster = await context.Client.GetAsync("/v1/cluster", CliJsonContext.Default.ClusterInfo, context.CancellationToken);
@@ -98,13 +99,14 @@ internal static class DrainCommand
                 return ExitCodes.Ok;
             }
 
-            if (silo.PartitionsOwned == 0)
+            var unowned = cluster.Partitions.Count(partition => partition.Owner is null);
+            if (silo.PartitionsOwned == 0 && unowned == 0)
             {
-                await context.Out.WriteLineAsync($"Silo {siloId} is drained: it owns 0 partitions ({Format.Decimal(watch.Elapsed.TotalSeconds)} s).");
+                await context.Out.WriteLineAsync($"Silo {siloId} is drained: it owns 0 partitions and the other silos own all {Format.Number(cluster.PartitionCount)} ({Format.Decimal(watch.Elapsed.TotalSeconds)} s).");
                 return ExitCodes.Ok;
             }
 
-            if (!cluster.Silos.Any(other => other.Id != siloId && other.TakesPartitions))
+            if (silo.PartitionsOwned > 0 && !cluster.Silos.Any(other => other.Id != siloId && other.TakesPartitions))
             {
                 await context.Error.WriteLineAsync(
                     $"fabric: silo {siloId} keeps its {Format.Number(silo.PartitionsOwned)} partitions: no other silo is active to take them. " +
@@ -112,15 +114,16 @@ internal static class DrainCommand
                 return ExitCodes.Incomplete;
             }
 
-            if (reported != silo.PartitionsOwned)
+            var progress = $"silo {siloId} ({silo.Status}) owns {Format.Number(silo.PartitionsOwned)} partitions, {Format.Number(unowned)} without owner";
+            if (reported != (silo.PartitionsOwned, unowned))
             {
-                reported = silo.PartitionsOwned;
-                await context.Error.WriteLineAsync($"fabric: silo {siloId} ({silo.Status}) owns {Format.Number(silo.PartitionsOwned)} partitions after {Format.Decimal(watch.Elapsed.TotalSeconds)} s");
+                reported = (silo.PartitionsOwned, unowned);
+                await context.Error.WriteLineAsync($"fabric: {progress} after {Format.Decimal(watch.Elapsed.TotalSeconds)} s");
             }
 
             if (watch.Elapsed >= timeout)
             {
-                await context.Error.WriteLineAsync($"fabric: timed out after {Format.Decimal(timeout.TotalSeconds)} s: silo {siloId} still owns {Format.Number(silo.PartitionsOwned)} partitions");
+                await context.Error.WriteLineAsync($"fabric: timed out after {Format.Decimal(timeout.TotalSeconds)} s: {progress}");
                 return ExitCodes.Incomplete;
             }
 
