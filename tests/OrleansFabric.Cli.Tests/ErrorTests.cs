@@ -49,6 +49,21 @@ public sealed class ErrorTests
         Assert.Equal("", noKey.Out);
     }
 
+    [Fact]
+    public async Task A_drain_needs_a_key_for_every_tenant_and_a_tenant_key_is_forbidden()
+    {
+        await using var silo = await CliSilo.StartAsync(
+            $"--Fabric:Api:Keys:0:Key={Key}", "--Fabric:Api:Keys:0:Tenants:0=*",
+            "--Fabric:Api:Keys:1:Key=tenant-key-0123456789", "--Fabric:Api:Keys:1:Tenants:0=t1");
+        using var cluster = JsonDocument.Parse((await silo.RunWithKeyAsync(Key, "cluster", "--json")).Succeeded().Out);
+        var siloId = cluster.RootElement.GetProperty("silos")[0].GetProperty("id").GetString()!;
+
+        var result = await silo.RunWithKeyAsync("tenant-key-0123456789", "drain", siloId);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("fabric: forbidden (403): ", result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new string[0], "Usage: fabric <command>")]
     [InlineData(new[] { "clusters" }, "fabric: unknown command 'clusters'")]

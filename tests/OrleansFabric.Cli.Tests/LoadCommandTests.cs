@@ -72,4 +72,28 @@ public sealed class LoadCommandTests
         Assert.Equal(0, root.GetProperty("errors_total").GetInt64());
         Assert.Empty(root.GetProperty("invariant_violations").EnumerateArray());
     }
+
+    [Fact]
+    public async Task Ctrl_C_stops_a_load_run_at_its_first_progress_line_and_prints_the_partial_summary_with_exit_code_130()
+    {
+        await using var silo = await CliSilo.StartAsync();
+        using var interrupt = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new SignallingWriter(interrupt.Cancel);
+
+        var exitCode = await FabricCommand.RunAsync(
+            ["load", "sessions", "--duration", "60s", "--channel", CliSilo.QueueChannel, "--await-answers", "--json", "--url", silo.Url],
+            output,
+            error,
+            new CliEnvironment(null, null, ErrorIsTerminal: false),
+            interrupt.Token);
+
+        Assert.Equal(130, exitCode);
+        Assert.Contains("fabric: load sessions: ", error.ToString(), StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(output.ToString());
+        Assert.False(summary.RootElement.GetProperty("completed").GetBoolean());
+        Assert.InRange(summary.RootElement.GetProperty("elapsed_seconds").GetDouble(), 1.5, 30);
+        Assert.True(summary.RootElement.GetProperty("requests").GetInt64() > 0);
+        Assert.Equal(0, summary.RootElement.GetProperty("errors_total").GetInt64());
+    }
 }

@@ -48,10 +48,10 @@ internal sealed class BatchesLoad(FabricClient client, BatchesLoadSettings setti
         {
             gate.CancelAfter(settings.Duration);
             await Workers.RunAsync([.. Enumerable.Range(0, settings.Batches)], settings.Concurrency, async batch =>
-                registered[batch] = await RegisterAsync(batch, cancellationToken), gate.Token);
+                registered[batch] = await RegisterAsync(batch, cancellationToken), gate.Token, cancellationToken);
             posts = Plan(registered);
             Interlocked.Exchange(ref _planned, posts.Count);
-            await Workers.RunAsync(posts, settings.Concurrency, post => ProvisionAsync(post, cancellationToken), gate.Token);
+            await Workers.RunAsync(posts, settings.Concurrency, post => ProvisionAsync(post, cancellationToken), gate.Token, cancellationToken);
         }
 
         var sending = _clock.Elapsed;
@@ -70,7 +70,7 @@ internal sealed class BatchesLoad(FabricClient client, BatchesLoadSettings setti
                         violations.Add(violation);
                     }
                 }
-            }, cancellationToken);
+            }, cancellationToken, cancellationToken);
         }
 
         _clock.Stop();

@@ -49,16 +49,24 @@ internal sealed class SessionAnswers(FabricClient client, string turnsPath, Oper
         }
     }
 
-    /// <summary>Counts the messages still without an answer as unanswered.</summary>
-    public int GiveUp()
+    /// <summary>
+    /// Stops waiting for the messages still without an answer and returns how many there were;
+    /// they count as failed (error <c>unanswered</c>) when <paramref name="failed"/>, and not when
+    /// Ctrl+C cut the wait short.
+    /// </summary>
+    public int GiveUp(bool failed)
     {
         var given = 0;
         foreach (var messageId in _pending.Keys)
         {
             if (_pending.TryRemove(messageId, out var pending))
             {
-                answers.RecordFailure();
-                errors.Add("unanswered");
+                if (failed)
+                {
+                    answers.RecordFailure();
+                    errors.Add("unanswered");
+                }
+
                 pending.Done.TrySetResult();
                 given++;
             }

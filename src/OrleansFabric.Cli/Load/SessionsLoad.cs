@@ -47,6 +47,7 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
 
         var sending = _clock.Elapsed;
         var violations = new List<string>();
+        var unanswered = 0;
         if (settings.AwaitAnswers)
         {
             if (!cancellationToken.IsCancellationRequested)
@@ -54,7 +55,7 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
                 await WaitForAnswersAsync(cancellationToken);
             }
 
-            var unanswered = _sessions.Values.Sum(session => session.GiveUp());
+            unanswered = _sessions.Values.Sum(session => session.GiveUp(failed: !cancellationToken.IsCancellationRequested));
             if (unanswered > 0 && !cancellationToken.IsCancellationRequested)
             {
                 violations.Add($"{unanswered} accepted message(s) got no answer within {settings.AnswerTimeout.TotalSeconds} s of the end of sending");
@@ -64,20 +65,29 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
         await watching.CancelAsync();
         await Task.WhenAll(_sessions.Values.Select(session => session.Watching));
         _clock.Stop();
-        return Summarize(sending, violations, completed: !cancellationToken.IsCancellationRequested);
+        return Summarize(sending, unanswered, violations, completed: !cancellationToken.IsCancellationRequested);
     }
 
-    private bool TryNext(out long number)
+    /// <summary>
+    /// The next message number while the run goes on. Ctrl+C is checked besides the gate
+    /// linked to it: a worker resumed inline by the cancellation may run before the gate is cancelled.
+    /// </summary>
+    private long? Next(CancellationToken gate, CancellationToken cancellationToken)
     {
-        number = Interlocked.Increment(ref _issued);
-        return number <= settings.Messages;
+        if (gate.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        var number = Interlocked.Increment(ref _issued);
+        return number <= settings.Messages ? number : null;
     }
 
     private Task SendFromWorkersAsync(CancellationToken gate, CancellationToken watching, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(
             async () =>
             {
-                while (!gate.IsCancellationRequested && TryNext(out var number))
+                while (Next(gate, cancellationToken) is { } number)
                 {
                     await SendAsync(number, Stopwatch.GetTimestamp(), settings.AwaitAnswers, watching, cancellationToken);
                 }
@@ -89,7 +99,7 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
         using var slots = new SemaphoreSlim(settings.Concurrency);
         var running = new List<Task>();
         var start = Stopwatch.GetTimestamp();
-        while (!gate.IsCancellationRequested && TryNext(out var number))
+        while (Next(gate, cancellationToken) is { } number)
         {
             var due = start + (long)((number - 1) / rate * Stopwatch.Frequency);
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
@@ -206,7 +216,7 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
         }
     }
 
-    private LoadSummary Summarize(TimeSpan sending, List<string> violations, bool completed)
+    private LoadSummary Summarize(TimeSpan sending, int unanswered, List<string> violations, bool completed)
     {
         var total = _clock.Elapsed.TotalSeconds;
         var operations = new List<OperationSummary> { _messages.Summarize(sending.TotalSeconds) };
@@ -230,7 +240,7 @@ internal sealed class SessionsLoad(FabricClient client, SessionsLoadSettings set
                 Interlocked.Read(ref _duplicates),
                 _sessions.Values.Count(session => session.Answered > 0),
                 _sessions.Values.Sum(session => session.Answered),
-                _answers.Requests - _answers.Ok),
+                unanswered),
             null,
             violations);
     }

@@ -6,5 +6,5 @@ namespace OrleansFabric.Cli.Load;
 /// <param name="Duplicates">Messages answered 202 <c>duplicate</c>.</param>
 /// <param name="SessionsAnswered">Sessions with at least one answered message (with <c>--await-answers</c>).</param>
 /// <param name="Answered">Accepted messages whose turn completed (with <c>--await-answers</c>).</param>
-/// <param name="Unanswered">Accepted messages without a completed turn when the run ended.</param>
+/// <param name="Unanswered">Accepted messages without a completed or failed turn when the run ended (still pending after Ctrl+C).</param>
 internal sealed record SessionsOutcome(int Sessions, long Accepted, long Duplicates, int SessionsAnswered, long Answered, long Unanswered);
