@@ -6,18 +6,12 @@ internal sealed class ApiProblemException : Exception
     public ApiProblemException(ApiResponse response)
         : base(Describe(response))
     {
-        Response = response;
     }
 
     public ApiProblemException(ApiResponse response, string reason)
         : base($"{response.Url} answered {response.Status}: {reason}")
     {
-        Response = response;
     }
-
-    public ApiResponse Response { get; }
-
-    public string Code => Response.Code;
 
     private static string Describe(ApiResponse response)
     {

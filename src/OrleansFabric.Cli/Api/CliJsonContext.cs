@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansFabric.Cli.Load;
 
@@ -19,5 +18,4 @@ namespace OrleansFabric.Cli.Api;
 [JsonSerializable(typeof(ContentAssignment))]
 [JsonSerializable(typeof(DrainAccepted))]
 [JsonSerializable(typeof(LoadSummary))]
-[JsonSerializable(typeof(JsonElement))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -5,8 +5,6 @@ internal sealed class TextTable(params string[] headers)
 {
     private readonly List<string[]> _rows = [];
 
-    public int Count => _rows.Count;
-
     public void Add(params string[] cells)
     {
         if (cells.Length != headers.Length)

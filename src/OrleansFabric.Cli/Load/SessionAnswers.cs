@@ -21,9 +21,6 @@ internal sealed class SessionAnswers(FabricClient client, string turnsPath, Oper
 
     public long Answered => Interlocked.Read(ref _answered);
 
-    /// <summary>Answers still expected.</summary>
-    public int Pending => _pending.Count;
-
     /// <summary>Ends when this session's watch loop has stopped.</summary>
     public Task Watching => _watching ?? Task.CompletedTask;
 
