@@ -26,6 +26,7 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
     private long _servingUntil;
     private int _cycles;
     private volatile bool _draining;
+    private volatile bool _handingOff;
 
     public PartitionLeaseManager(SiloState silo, IPartitionLeaseTable leases, IMembershipTable membership, TimeProvider time, int partitionCount, TimeSpan ttl, ILogger logger)
     {
@@ -108,7 +109,7 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
     {
         var runtime = Runtime ?? throw new InvalidOperationException("The lease manager has no runtime yet.");
         var started = _time.GetTimestamp();
-        await _membership.HeartbeatAsync(_silo.SiloId, _silo.Status, runtime.Catalog.Count, cancellationToken);
+        await _membership.HeartbeatAsync(_silo.SiloId, ReportedStatus(), runtime.Catalog.Count, cancellationToken);
 
         int[] held;
         lock (_lock)
@@ -139,7 +140,17 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         // partitions are taken at expiry rather than when its heartbeat also looks old.
         var lapsed = leases.Where(lease => lease.Owner is not null && lease.Remaining <= TimeSpan.Zero).Select(lease => lease.Owner!).ToHashSet();
         var live = members.Where(member => member.HeartbeatAge < Ttl && member.Status is SiloStatus.Joining or SiloStatus.Active && (member.SiloId == _silo.SiloId || !lapsed.Contains(member.SiloId))).ToList();
-        var takesPartitions = !_draining && _silo.Status is SiloStatus.Joining or SiloStatus.Active;
+        // An operator's drain hands partitions off only while another live silo can take them.
+        // Say so at once: the others then take all of this silo's partitions rather than their
+        // share of a cluster that counts it, and count it in again if it must serve once more.
+        var handingOff = _silo.IsDrainRequested && live.Any(member => member.SiloId != _silo.SiloId);
+        if (handingOff != _handingOff)
+        {
+            _handingOff = handingOff;
+            await _membership.HeartbeatAsync(_silo.SiloId, ReportedStatus(), runtime.Catalog.Count, cancellationToken);
+        }
+
+        var takesPartitions = !_draining && !_handingOff && _silo.Status is SiloStatus.Joining or SiloStatus.Active;
         var sharers = live.Count(member => member.SiloId != _silo.SiloId) + (takesPartitions ? 1 : 0);
 
         // Everyone may hold up to ceil(P/n); when some live silo holds fewer than floor(P/n),
@@ -235,6 +246,10 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
             (partitions[i], partitions[j]) = (partitions[j], partitions[i]);
         }
     }
+
+    /// <summary>The status to heartbeat: a silo handing its partitions off for a drain reports itself shutting down.</summary>
+    private SiloStatus ReportedStatus() =>
+        _handingOff && _silo.Status is SiloStatus.Joining or SiloStatus.Active ? SiloStatus.ShuttingDown : _silo.Status;
 
     private bool WithinServingWindow() => _time.GetTimestamp() < Volatile.Read(ref _servingUntil);
 

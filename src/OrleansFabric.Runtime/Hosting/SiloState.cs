@@ -5,6 +5,7 @@ public sealed class SiloState
 {
     private volatile SiloStatus _status = SiloStatus.Joining;
     private volatile bool _serving = true;
+    private volatile bool _drainRequested;
 
     /// <summary>Creates the state with a fresh silo id.</summary>
     public SiloState(TimeProvider time)
@@ -39,6 +40,16 @@ public sealed class SiloState
         get => _serving;
         internal set => _serving = value;
     }
+
+    /// <summary>
+    /// True once an operator asked this silo to drain (<c>POST /v1/cluster/silos/{id}/drain</c>):
+    /// a cluster silo then takes no new partitions and hands its own to the other live silos as
+    /// soon as there are any. A lone silo keeps serving, since no one could take them.
+    /// </summary>
+    public bool IsDrainRequested => _drainRequested;
+
+    /// <summary>Asks this silo to drain (see <see cref="IsDrainRequested"/>); asking again changes nothing.</summary>
+    public void RequestDrain() => _drainRequested = true;
 
     /// <summary>True when the silo serves calls (ready): Active and serving its leases.</summary>
     public bool IsReady => _status == SiloStatus.Active && _serving;

@@ -16,6 +16,7 @@ namespace OrleansFabric.Silo.Api;
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ClusterResponse))]
 [JsonSerializable(typeof(DashboardResponse))]
+[JsonSerializable(typeof(DrainResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(PostMessageRequest))]
 [JsonSerializable(typeof(PostMessageResponse))]

@@ -1,0 +1,4 @@
+namespace OrleansFabric.Cli.Api;
+
+/// <summary>A turn's response.</summary>
+internal sealed record TurnText(string Text);
