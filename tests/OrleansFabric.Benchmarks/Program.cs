@@ -12,6 +12,7 @@ using OrleansFabric.TestKit;
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- writes [--callers 32] [--grains 8] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- forward [--callers 4] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- failover [--rounds 3]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- batches [--concurrency 32] [--batches 100] [--profile true]
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -32,8 +33,11 @@ switch (command)
     case "failover":
         await ClusterBenchmarks.FailoverAsync(options.Int("rounds", 3));
         break;
+    case "batches":
+        await BatchBenchmarks.RunAsync(options.Int("concurrency", 32), options.Int("batches", 100), options.Get("profile", "false") == "true");
+        break;
     default:
-        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|batches [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3] [--concurrency 32] [--batches 100] [--profile true]");
         return 2;
 }
 
