@@ -14,6 +14,7 @@ using OrleansFabric.TestKit;
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- failover [--rounds 3]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- sessions [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- overhead [--rate 2000] [--seconds 10] [--postgres-rate 2000]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- batches [--concurrency 32] [--batches 100] [--profile true]
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -40,8 +41,11 @@ switch (command)
     case "overhead":
         await SessionBenchmarks.OverheadAsync(options.Int("rate", 2000), options.Int("seconds", 10), options.Int("postgres-rate", 2000));
         break;
+    case "batches":
+        await BatchBenchmarks.RunAsync(options.Int("concurrency", 32), options.Int("batches", 100), options.Get("profile", "false") == "true");
+        break;
     default:
-        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|sessions|overhead [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|sessions|overhead|batches [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3] [--concurrency 32] [--batches 100] [--profile true] [--scale 0.2] [--rate 2000]");
         return 2;
 }
 
