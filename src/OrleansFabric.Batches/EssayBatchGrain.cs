@@ -13,7 +13,10 @@ namespace OrleansFabric.Batches;
 /// its terminal event in the same state write. The deadline is a durable reminder, so it
 /// fires on whichever silo owns the batch then; a deadline tick for a completed batch does
 /// nothing. The terminal event also enters the batch's webhook outbox in that same write.
+/// Provisioning storms share state writes (group commit): assignments made while a write is in
+/// flight go out together in the next one, each answered only once its write is durable.
 /// </summary>
+[GroupCommit]
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch")] IPersistentState<BatchState> state,
     BatchMetrics metrics,
@@ -29,6 +32,7 @@ public sealed partial class EssayBatchGrain(
 
     private string _batchId = string.Empty;
     private WebhookOutbox _outbox = null!;
+    private Task _lastWrite = Task.CompletedTask;
 
     private BatchState Batch => state.State;
 
@@ -92,17 +96,20 @@ public sealed partial class EssayBatchGrain(
             return new ContentAssignment(AssignmentOutcome.BatchNotFound, null);
         }
 
-        // One turn at a time: no other provisioning can run between this lookup and the write.
+        // One turn at a time: no other provisioning can run between this lookup and the change.
         if (_byContent.TryGetValue(content.TextStorageId, out var existing))
         {
+            await DurableAsync();
             return new ContentAssignment(AssignmentOutcome.AlreadyAssigned, existing.EssayId);
         }
 
         switch (Batch.Phase)
         {
             case BatchPhase.TimedOut:
+                await DurableAsync();
                 return new ContentAssignment(AssignmentOutcome.BatchClosed, null);
             case BatchPhase.Completed:
+                await DurableAsync();
                 return new ContentAssignment(AssignmentOutcome.NoSlotAvailable, null);
         }
 
@@ -116,17 +123,7 @@ public sealed partial class EssayBatchGrain(
         Batch.Assignments.Add(assignment);
         _byContent[content.TextStorageId] = assignment;
         var completed = CompleteIfReady();
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            // The write failed: nothing was assigned (the activation reloads on a conflict).
-            Batch.Assignments.RemoveAt(Batch.Assignments.Count - 1);
-            _byContent.Remove(content.TextStorageId);
-            throw;
-        }
+        await WriteAsync(cancellationToken);
 
         metrics.BatchChanged(_batchId, Batch);
         if (completed)
@@ -165,7 +162,7 @@ public sealed partial class EssayBatchGrain(
         Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
         _failureIds.Add(failure.FailureId);
         var completed = CompleteIfReady();
-        await state.WriteStateAsync(cancellationToken);
+        await WriteAsync(cancellationToken);
         metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
@@ -293,6 +290,39 @@ public sealed partial class EssayBatchGrain(
             ["payload"] = payload.DeepClone(),
         }));
     }
+
+    /// <summary>
+    /// Writes the state. Concurrent turns share writes (group commit), so a failed write cannot
+    /// be undone change by change: the activation is dropped instead and the next call reloads
+    /// what is durable. Its callers get an error, which means "outcome unknown"; their retries
+    /// are answered from the stored state (the same content always gets the same slot).
+    /// </summary>
+    private Task WriteAsync(CancellationToken cancellationToken)
+    {
+        var write = WriteCoreAsync(cancellationToken);
+        _lastWrite = write;
+        return write;
+    }
+
+    private async Task WriteCoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the changes this turn has seen are durable: an answer read from an
+    /// assignment whose write is still in flight (a concurrent duplicate) must not be sent
+    /// before that write commits, or it could acknowledge something a crash then loses.
+    /// </summary>
+    private Task DurableAsync() => _lastWrite;
 
     private List<string> MissingSlots() => [.. Batch.ExpectedEssayIds.Skip(Batch.Assignments.Count)];
 
