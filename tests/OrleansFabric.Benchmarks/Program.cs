@@ -12,6 +12,7 @@ using OrleansFabric.TestKit;
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- writes [--callers 32] [--grains 8] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- forward [--callers 4] [--seconds 10]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- failover [--rounds 3]
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- ingest [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10]   (needs wrk)
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -32,8 +33,10 @@ switch (command)
     case "failover":
         await ClusterBenchmarks.FailoverAsync(options.Int("rounds", 3));
         break;
+    case "ingest":
+        return await IngestBenchmarks.RunAsync(options.Int("connections", 64), options.Int("seconds", 10), options.Int("threads", 2), options.Int("sessions", 10_000), options.Int("warmup", 10));
     default:
-        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|ingest [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3] [--connections 64] [--threads 2] [--sessions 10000] [--warmup 10]");
         return 2;
 }
 
