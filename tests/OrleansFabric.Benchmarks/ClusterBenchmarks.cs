@@ -132,7 +132,8 @@ internal static partial class ClusterBenchmarks
         return done / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> PgbenchAsync(PostgresServer server, string connectionString, int clients, int seconds, int rows)
+    /// <summary>pgbench's single-row jsonb upserts/s over <paramref name="rows"/> keys with <paramref name="clients"/> clients (also used by the ingest benchmark).</summary>
+    internal static async Task<double> PgbenchAsync(PostgresServer server, string connectionString, int clients, int seconds, int rows)
     {
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         await using (var dataSource = NpgsqlDataSource.Create(connectionString))

@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using OrleansFabric.Silo.Hosting;
+using OrleansFabric.TestKit;
+
+namespace OrleansFabric.Benchmarks;
+
+/// <summary>
+/// Issue 4: <c>POST /v1/messages</c> throughput measured with wrk against a bare Kestrel
+/// endpoint (the ceiling), the embedded silo and the PostgreSQL silo, plus pgbench's upsert
+/// rate at the same concurrency. wrk, the server and PostgreSQL share the machine's cores.
+/// </summary>
+internal static partial class IngestBenchmarks
+{
+    /// <summary>How long the silo may take to answer every accepted message after a run.</summary>
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromMinutes(5);
+
+    /// <param name="warmUp">
+    /// Seconds of unmeasured load before each measured run: on 2 shared cores tiered JIT
+    /// compilation needs 10-20 s of load to reach steady state (3 s left the silo at a fifth of
+    /// its later rate), and it activates every session, so the run measures existing sessions.
+    /// </param>
+    public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp)
+    {
+        if (FindWrk() is not { } wrk)
+        {
+            Console.Error.WriteLine("ingest needs wrk, which is not installed: run `apt-get install -y wrk` (Debian) and try again.");
+            return 1;
+        }
+
+        var script = Path.Combine(Path.GetTempPath(), $"ingest-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, WrkScript(sessions));
+        try
+        {
+            var settings = $"wrk -t{threads} -c{connections} -d{seconds}s, {sessions:N0} sessions";
+            Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run)");
+            var bare = await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp);
+            var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []);
+
+            await using var server = await PostgresServer.StartAsync();
+            var connectionString = await server.CreateDatabaseAsync("ingest");
+            var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
+                "--Fabric:Clustering:Provider=PostgreSql",
+                $"--Fabric:Clustering:ConnectionString={connectionString}",
+                "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
+                $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
+                "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
+            ]);
+            var pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+
+            Console.WriteLine();
+            Console.WriteLine($"| target ({settings}) | accepted (202)/s | errors | p50 ms | p99 ms | ratio | drained in s | lost |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(Row("bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
+            Console.WriteLine(Row("silo, embedded default (in-memory)", embedded.Wrk, Ratio(embedded.Wrk.Rate, bare.Rate, "Kestrel"), (embedded.DrainSeconds, embedded.Lost)));
+            Console.WriteLine(Row("silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
+            return embedded.Lost == 0 && durable.Lost == 0 ? 0 : 3;
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static string Ratio(double rate, double reference, string name) =>
+        string.Create(CultureInfo.InvariantCulture, $"{rate / reference:F2}x of {name}");
+
+    private static string Row(string name, (long Accepted, long Errors, double Rate, double P50, double P99) run, string ratio, (double DrainSeconds, long Lost)? check) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {name} | {run.Rate:N0} | {run.Errors:N0} | {run.P50:F2} | {run.P99:F2} | {ratio} | {(check is { } c ? c.DrainSeconds.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(check is { } l ? l.Lost.ToString(CultureInfo.InvariantCulture) : "")} |");
+
+    /// <summary>
+    /// The ceiling: Kestrel in this process reading the same body, parsing it with
+    /// System.Text.Json and answering 202 with a small JSON body, and nothing else.
+    /// </summary>
+    private static async Task<(long Accepted, long Errors, double Rate, double P50, double P99)> MeasureBareKestrelAsync(string wrk, string script, int connections, int seconds, int threads, int warmUp)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        await using var app = builder.Build();
+        app.MapPost("/v1/messages", AcceptBareAsync);
+        await app.StartAsync();
+        var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
+        await RunWrkAsync(wrk, script, url, connections, warmUp, threads, "bare-warm");
+        var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, "bare");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare Kestrel: {run.Rate:N0} accepted/s, {run.Errors} errors"));
+        await app.StopAsync();
+        return run;
+    }
+
+    private static async Task AcceptBareAsync(HttpContext context)
+    {
+        // The same work a real endpoint cannot avoid: the whole body read, parsed and checked
+        // for its fields, and a JSON answer naming the session.
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        var root = document.RootElement;
+        var messageId = root.GetProperty("message_id").GetString();
+        var sessionKey = string.Join(':', root.GetProperty("tenant_id").GetString(), root.GetProperty("agent_id").GetString(), root.GetProperty("interlocutor_id").GetString(), root.GetProperty("channel").GetString());
+        if (string.IsNullOrEmpty(messageId) || root.GetProperty("text").ValueKind != JsonValueKind.String)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("session_key", sessionKey);
+        writer.WriteString("message_id", messageId);
+        writer.WriteString("status", "accepted");
+        writer.WriteNumber("queue_depth", 1);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The real silo in this process with the echo brain (no delay) and the queue strategy (one
+    /// turn per message). After the measured run it lets the silo answer everything (not
+    /// measured), then checks that no accepted message was lost.
+    /// </summary>
+    private static async Task<((long Accepted, long Errors, double Rate, double P50, double P99) Wrk, double DrainSeconds, long Lost)> MeasureSiloAsync(
+        string wrk, string script, int connections, int seconds, int threads, int warmUp, int sessions, string[] extra)
+    {
+        var durable = extra.Length > 0;
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        string[] args = [
+            "--urls", address.ToString(),
+            "--Fabric:Sessions:DefaultStrategy=queue",
+            // sms defaults to aggregate whatever DefaultStrategy says, so name it.
+            "--Fabric:Sessions:Channels:sms:Strategy=queue",
+            "--Fabric:Sessions:Brain:Kind=echo",
+            "--Fabric:Sessions:Brain:DelayMs=0",
+            "--Fabric:Shutdown:DrainSeconds=0",
+            // Configuration rules outrank SetMinimumLevel, so say it both ways.
+            "--Logging:LogLevel:Default=Warning",
+            .. extra,
+        ];
+        await using var app = SiloApplication.Build(args, builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (durable)
+            {
+                // The silo port binds every interface by default; this benchmark stays on loopback.
+                var siloPort = builder.Configuration["Fabric:Clustering:SiloPort"];
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kestrel:Endpoints:FabricSiloPort:Url"] = $"http://127.0.0.1:{siloPort}" });
+            }
+        });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitReadyAsync(http);
+        var url = new Uri(address, "/v1/messages");
+        var name = durable ? "silo, PostgreSQL" : "silo, embedded";
+        var warm = await RunWrkAsync(wrk, script, url, connections, warmUp, threads, durable ? "pg-warm" : "mem-warm");
+        var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {run.Rate:N0} accepted/s, {run.Errors} errors"));
+
+        // wrk stops with requests in flight: the silo may have accepted up to one per
+        // connection and run that wrk never counted, so those are allowed on top.
+        var acknowledged = warm.Accepted + run.Accepted;
+        var clock = Stopwatch.StartNew();
+        var (answered, pending) = await CountMessagesAsync(http, sessions);
+        for (var attempt = 0; pending > 0 && clock.Elapsed < s_drainLimit; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * (attempt + 1))));
+            (answered, pending) = await CountMessagesAsync(http, sessions);
+        }
+
+        var drained = clock.Elapsed.TotalSeconds;
+        var lost = Math.Max(0, acknowledged - answered - pending);
+        var extraAccepted = answered + pending - acknowledged;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{name}: wrk saw {acknowledged:N0} accepted (warm-up + run); sessions hold {answered:N0} answered + {pending:N0} pending after {drained:F1} s; lost {lost}, beyond wrk's count {extraAccepted} (allowed: in flight at wrk's stop, at most {2 * connections})"));
+        if (pending > 0 || extraAccepted > 2 * connections)
+        {
+            Console.WriteLine($"{name}: CHECK FAILED: {pending} messages still pending, {extraAccepted} more answered than acknowledged");
+            lost = Math.Max(lost, 1);
+        }
+
+        await app.StopAsync();
+        return (run, drained, lost);
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        throw new TimeoutException("The silo did not become ready within 60 s.");
+    }
+
+    /// <summary>
+    /// Every session the script wrote to, read through <c>GET /v1/sessions/{key}</c>: turns
+    /// completed (one per message under the queue strategy) and messages still pending.
+    /// </summary>
+    private static async Task<(long Answered, long Pending)> CountMessagesAsync(HttpClient http, int sessions)
+    {
+        long answered = 0;
+        long pending = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, sessions), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (who, cancellationToken) =>
+        {
+            var key = Uri.EscapeDataString($"bench:ingest:{Interlocutor(who)}:sms");
+            using var response = await http.GetAsync(new Uri($"/v1/sessions/{key}", UriKind.Relative), cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return;
+            }
+
+            response.EnsureSuccessStatusCode();
+            var session = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            Interlocked.Add(ref answered, session.GetProperty("turns_completed").GetInt64());
+            Interlocked.Add(ref pending, session.GetProperty("pending_message_ids").GetArrayLength());
+        });
+        return (answered, pending);
+    }
+
+    /// <summary>The interlocutor of session number <paramref name="who"/>; the Lua script formats it the same way.</summary>
+    private static string Interlocutor(int who) => string.Create(CultureInfo.InvariantCulture, $"+4670{who:D7}");
+
+    private static async Task<(long Accepted, long Errors, double Rate, double P50, double P99)> RunWrkAsync(
+        string wrk, string script, Uri url, int connections, int seconds, int threads, string run)
+    {
+        var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-t", threads.ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s", "-s", script, url.ToString(), "--", run, threads.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 60));
+        await process.WaitForExitAsync(timeout.Token);
+        var match = SummaryPattern().Match(await output);
+        if (process.ExitCode != 0 || !match.Success)
+        {
+            throw new InvalidOperationException($"wrk failed ({process.ExitCode}): {await output}{await errors}");
+        }
+
+        long Value(string group) => long.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
+        var accepted = Value("accepted");
+        var failed = Value("errors") + Value("socket");
+        var duration = Value("duration") / 1e6;
+        return (accepted, failed, accepted / duration, Value("p50") / 1000.0, Value("p99") / 1000.0);
+    }
+
+    private static string? FindWrk() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "wrk"))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The wrk script: each thread numbers its own requests, and the run name and thread number
+    /// in the message id keep ids unique across threads and runs; consecutive requests go to
+    /// different sessions. Only 202 counts as accepted; <c>done</c> sums the threads' counts.
+    /// </summary>
+    private static string WrkScript(int sessions) =>
+        """
+        -- Generated by OrleansFabric.Benchmarks ingest: POST /v1/messages, one unique message_id per request.
+        local threads = {}
+        local next_thread = 0
+
+        function setup(thread)
+          thread:set("thread_number", next_thread)
+          next_thread = next_thread + 1
+          table.insert(threads, thread)
+        end
+
+        function init(args)
+          run_name = args[1]
+          thread_count = tonumber(args[2])
+          sent = 0
+          accepted = 0
+          rejected = 0
+        end
+
+        function request()
+          sent = sent + 1
+          local who = (sent * thread_count + thread_number) % SESSIONS
+          local body = string.format(
+            '{"message_id":"%s-%d-%d","tenant_id":"bench","agent_id":"ingest","interlocutor_id":"+4670%07d","channel":"sms","text":"hi %d","sent_at":"2026-11-22T10:00:00Z","metadata":{"source":"wrk"}}',
+            run_name, thread_number, sent, who, sent)
+          return wrk.format("POST", "/v1/messages", { ["Content-Type"] = "application/json" }, body)
+        end
+
+        function response(status, headers, body)
+          if status == 202 then
+            accepted = accepted + 1
+          else
+            rejected = rejected + 1
+          end
+        end
+
+        function done(summary, latency, requests)
+          local total_accepted, total_rejected = 0, 0
+          for _, thread in ipairs(threads) do
+            total_accepted = total_accepted + thread:get("accepted")
+            total_rejected = total_rejected + thread:get("rejected")
+          end
+          local socket = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+          io.write(string.format("INGEST accepted=%d errors=%d socket=%d duration=%d p50=%d p99=%d\n",
+            total_accepted, total_rejected, socket, summary.duration, latency:percentile(50), latency:percentile(99)))
+        end
+        """.Replace("SESSIONS", sessions.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    [GeneratedRegex(@"INGEST accepted=(?<accepted>\d+) errors=(?<errors>\d+) socket=(?<socket>\d+) duration=(?<duration>\d+) p50=(?<p50>\d+) p99=(?<p99>\d+)")]
+    private static partial Regex SummaryPattern();
+}
