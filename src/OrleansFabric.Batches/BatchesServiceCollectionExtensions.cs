@@ -24,6 +24,7 @@ public static class BatchesServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchesOptions>, BatchesOptionsValidator>());
         services.TryAddSingleton<BatchMetrics>();
+        services.AddFabricSerializerContext(BatchesJsonContext.Default);
         return services.AddGrain<IEssayBatchGrain, EssayBatchGrain>();
     }
 }

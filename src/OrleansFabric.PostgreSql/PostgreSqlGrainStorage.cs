@@ -6,7 +6,7 @@ using OrleansFabric.Runtime.Persistence;
 namespace OrleansFabric.PostgreSql;
 
 /// <summary>
-/// Grain state in PostgreSQL (jsonb with a bigint ETag from a sequence, so a deleted and
+/// Grain state in PostgreSQL (the serialized JSON as bytea, with a bigint ETag from a sequence, so a deleted and
 /// re-created record never repeats an ETag). Every write is one statement conditional on both
 /// the ETag and the writer still holding the grain's partition lease at its epoch: the lease
 /// row is read <c>FOR SHARE</c> in the same statement, so a takeover (which updates that row)
@@ -23,11 +23,11 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
         Transient.RetryAsync(
             async token =>
             {
-                await using var command = dataSource.CreateCommand($"select payload::text, etag from fabric_grain_state where {Key}");
+                await using var command = dataSource.CreateCommand($"select payload, etag from fabric_grain_state where {Key}");
                 AddKey(command, grainId, stateName);
                 await using var reader = await command.ExecuteReaderAsync(token);
                 return await reader.ReadAsync(token)
-                    ? new GrainStateRecord(System.Text.Encoding.UTF8.GetBytes(reader.GetString(0)), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture))
+                    ? new GrainStateRecord(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture))
                     : null;
             },
             cancellationToken);
@@ -48,7 +48,7 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
         AddKey(command, grainId, stateName);
         AddFence(command, fence);
         command.Parameters.AddWithValue("grainPartition", fence.Partition >= 0 ? fence.Partition : 0);
-        command.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Jsonb) { Value = System.Text.Encoding.UTF8.GetString(payload.Span) });
+        command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("payload", NpgsqlDbType.Bytea) { TypedValue = payload });
         if (expectedETag is not null)
         {
             command.Parameters.AddWithValue("expected", ParseETag(expectedETag));

@@ -18,6 +18,7 @@ public static class SessionsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<TurnNotifications>();
+        services.AddFabricSerializerContext(SessionsJsonContext.Default);
         services.TryAddSingleton<IBrain>(provider =>
         {
             var sessions = provider.GetRequiredService<IOptions<SessionsOptions>>();

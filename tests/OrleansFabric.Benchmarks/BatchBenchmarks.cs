@@ -65,18 +65,9 @@ internal static class BatchBenchmarks
         var rows = new List<(BatchRunResult Result, string Profile)> { (sql, string.Empty), (grain, grainProfile) };
         if (profile)
         {
-            // Where the grain's time goes. Without I/O: the runtime's own cost (an upper bound,
-            // not a durable configuration). With lz4 instead of PostgreSQL's default pglz for
-            // the jsonb payload, which is TOAST-compressed on every write once it passes ~2 kB.
+            // Where the grain's time goes: without I/O, the runtime's own cost (an upper bound,
+            // not a durable configuration).
             rows.Add(await GrainSideAsync("profile: EssayBatchGrain, InMemoryGrainStorage (no I/O, not durable)", new InMemoryGrainStorage(), null, new InMemoryReminderTable(), warmUp, workload, concurrency, cancellationToken));
-            await using var lz4Source = CreateDataSource(await server.CreateDatabaseAsync("batches_lz4"), poolSize);
-            await PostgreSqlSchema.EnsureAsync(lz4Source, 256, cancellationToken);
-            await using (var alter = lz4Source.CreateCommand("alter table fabric_grain_state alter column payload set compression lz4"))
-            {
-                await alter.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            rows.Add(await GrainSideAsync("profile: EssayBatchGrain, PostgreSqlGrainStorage, payload compression lz4", new PostgreSqlGrainStorage(lz4Source, "bench"), lz4Source, new PostgreSqlReminderTable(lz4Source), warmUp, workload, concurrency, cancellationToken));
         }
 
         var events = workload.Events.Length;
@@ -333,11 +324,13 @@ internal static class BatchBenchmarks
 
         // The durable copy must agree: every batch row holds 100 assignments, 100 distinct contents in 100 distinct slots.
         await using var command = dataSource.CreateCommand("""
-            select count(*) from fabric_grain_state
-            where grain_type = 'essay-batch' and grain_key like 'run-%'
-              and jsonb_array_length(payload->'assignments') = $1
-              and (select count(distinct a->>'textStorageId') from jsonb_array_elements(payload->'assignments') a) = $1
-              and (select count(distinct a->>'essayId') from jsonb_array_elements(payload->'assignments') a) = $1
+            with batch as (
+                select convert_from(payload, 'UTF8')::jsonb as state from fabric_grain_state
+                where grain_type = 'essay-batch' and grain_key like 'run-%')
+            select count(*) from batch
+            where jsonb_array_length(state->'assignments') = $1
+              and (select count(distinct a->>'textStorageId') from jsonb_array_elements(state->'assignments') a) = $1
+              and (select count(distinct a->>'essayId') from jsonb_array_elements(state->'assignments') a) = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = Slots });
         var persisted = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
