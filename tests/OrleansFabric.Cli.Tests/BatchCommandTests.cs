@@ -28,6 +28,7 @@ public sealed class BatchCommandTests
         Assert.Contains("Status     completed", completed.Out, StringComparison.Ordinal);
         Assert.Contains("Progress   2/3 assigned, 1 validation failure(s) (100.0% done)", completed.Out, StringComparison.Ordinal);
         Assert.Contains("Missing    1 slot(s): e3", completed.Out, StringComparison.Ordinal);
+        Assert.Contains("Delivery   no webhook configured (answers by long-poll only)", completed.Out, StringComparison.Ordinal);
         Assert.Contains(completed.Lines, line => line.StartsWith("1 ", StringComparison.Ordinal) && line.Contains("BatchEssaysReady", StringComparison.Ordinal));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Cli.Tests;
 
@@ -33,11 +34,43 @@ public sealed class SessionCommandTests
         Assert.Contains("Status     idle", result.Out, StringComparison.Ordinal);
         Assert.Contains("Pending    0 message(s)", result.Out, StringComparison.Ordinal);
         Assert.Contains("Turns      1 completed", result.Out, StringComparison.Ordinal);
-        Assert.Contains("Delivery   every turn delivered", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Delivery   no webhook configured (answers by long-poll only)", result.Out, StringComparison.Ordinal);
         var turn = result.Lines.Single(line => line.StartsWith("1 ", StringComparison.Ordinal));
         Assert.Contains("completed", turn, StringComparison.Ordinal);
         Assert.Contains("wamid.1", turn, StringComparison.Ordinal);
         Assert.EndsWith("echo: hi there", turn, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_session_command_shows_a_failing_webhook_delivery_with_its_last_error()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            receiver.Statuses.Enqueue(503);
+        }
+
+        await using var silo = await CliSilo.StartAsync($"--Fabric:Sessions:Delivery:WebhookUrl={receiver.Url}", "--Fabric:Sessions:Delivery:InitialBackoffMs=60000");
+        using var http = new HttpClient { BaseAddress = new Uri(silo.Url) };
+        using var posted = await http.PostAsJsonAsync("/v1/messages", new Dictionary<string, string>
+        {
+            ["message_id"] = "wamid.1",
+            ["tenant_id"] = "t1",
+            ["agent_id"] = "support",
+            ["interlocutor_id"] = "+46700000001",
+            ["channel"] = CliSilo.QueueChannel,
+            ["text"] = "hi there",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        Assert.Equal(503, (await receiver.NextAsync()).Answered);
+        var path = $"/v1/sessions/{Uri.EscapeDataString(Key)}";
+        await Eventually.PollAsync(async () => (await http.GetFromJsonAsync<JsonElement>(path)).GetProperty("delivery").GetProperty("attempts").GetInt32() == 1, "the failed attempt recorded", TimeSpan.FromSeconds(10));
+
+        var result = (await silo.RunAsync("session", Key)).Succeeded();
+
+        var line = result.Lines.Single(l => l.StartsWith("Delivery", StringComparison.Ordinal));
+        Assert.StartsWith("Delivery   1 turn(s) not yet delivered, next seq 1, 1 failed attempt(s), last: ", line, StringComparison.Ordinal);
+        Assert.Contains("503", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,4 +11,5 @@ internal sealed record BatchInfo(
     IReadOnlyList<BatchFailureInfo> ValidationFailures,
     DateTimeOffset CreatedAt,
     DateTimeOffset Deadline,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    DeliveryInfo? Delivery);

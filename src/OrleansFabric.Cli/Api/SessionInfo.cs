@@ -1,6 +1,6 @@
 namespace OrleansFabric.Cli.Api;
 
-/// <summary><c>GET /v1/sessions/{key}</c>; <see cref="UndeliveredTurns"/> is there only on silos that report delivery.</summary>
+/// <summary><c>GET /v1/sessions/{key}</c>.</summary>
 internal sealed record SessionInfo(
     string SessionKey,
     string Strategy,
@@ -8,4 +8,4 @@ internal sealed record SessionInfo(
     IReadOnlyList<string> PendingMessageIds,
     long TurnsCompleted,
     string? Etag,
-    IReadOnlyList<long>? UndeliveredTurns);
+    DeliveryInfo? Delivery);

@@ -44,6 +44,10 @@ internal static class BatchCommand
         output.WriteLine($"Created    {Format.Time(batch.CreatedAt)}");
         output.WriteLine($"Deadline   {Format.Time(batch.Deadline)}");
         output.WriteLine($"Completed  {Format.Time(batch.CompletedAt)}");
+        if (batch.Delivery is { } delivery)
+        {
+            output.WriteLine($"Delivery   {delivery.Describe("event")}");
+        }
         if (batch.ValidationFailures.Count > 0)
         {
             output.WriteLine();

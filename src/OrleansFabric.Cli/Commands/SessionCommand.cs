@@ -44,11 +44,9 @@ internal static class SessionCommand
         output.WriteLine($"Status     {session.Status}");
         output.WriteLine($"Pending    {Format.Number(session.PendingMessageIds.Count)} message(s){(session.PendingMessageIds.Count > 0 ? ": " + Format.List(session.PendingMessageIds) : "")}");
         output.WriteLine($"Turns      {Format.Number(session.TurnsCompleted)} completed");
-        if (session.UndeliveredTurns is { } undelivered)
+        if (session.Delivery is { } delivery)
         {
-            output.WriteLine(undelivered.Count == 0
-                ? "Delivery   every turn delivered"
-                : $"Delivery   {Format.Number(undelivered.Count)} turn(s) not yet delivered: {Format.List([.. undelivered.Select(Format.Number)])}");
+            output.WriteLine($"Delivery   {delivery.Describe("turn")}");
         }
 
         output.WriteLine();
