@@ -43,7 +43,7 @@ public sealed class DrainCommandTests
         var result = await silo.RunAsync("drain", "no-such-silo");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("fabric: not_found (404): There is no silo 'no-such-silo' in the cluster.", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("fabric: not_found (404): There is no live silo 'no-such-silo' in the cluster.", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,11 +57,11 @@ public sealed class DrainCommandTests
             "both silos active",
             TimeSpan.FromSeconds(30));
 
-        // The first URL is the other silo, which answers 421 not_this_silo: the drain moves on to the silo itself.
+        // The first URL is the other silo: it relays the drain to the silo named over the silo port.
         var result = await CliResult.RunAsync(["drain", siloId, "--timeout", "30s", "--url", $"{other.Url},{drained.Url}"], new CliEnvironment(null, null, false));
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains($"Drain of silo {siloId} accepted by {drained.Url}.", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"Drain of silo {siloId} accepted by {other.Url}.", result.Out, StringComparison.Ordinal);
         Assert.Matches($"Silo {siloId} is drained: it owns 0 partitions and the other silos own all 256 \\([0-9.]+ s\\)", result.Out);
         Assert.Contains($"fabric: silo {siloId} (", result.Error, StringComparison.Ordinal);
         var after = (await other.RunAsync("cluster", "--json")).Succeeded();

@@ -117,6 +117,26 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_drain_sent_to_one_silo_is_relayed_to_the_silo_named_which_hands_over_every_partition()
+    {
+        await using var cluster = await Clusters.StartAsync(2);
+        await Clusters.WaitForOwnershipAsync(cluster.Members[0], ownership => Balanced(ownership, 2), "partitions spread over 2 silos");
+        var (gateway, drained) = (cluster.Members[0], cluster.Members[1]);
+        using var http = new HttpClient { BaseAddress = gateway.Address, Timeout = TimeSpan.FromSeconds(30) };
+        var silos = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "/v1/cluster")).GetProperty("silos").EnumerateArray();
+        var drainedId = silos.Single(silo => silo.GetProperty("endpoint").GetString() == drained.SiloEndpoint).GetProperty("id").GetString()!;
+
+        using var accepted = await http.PostAsync(new Uri($"/v1/cluster/silos/{Uri.EscapeDataString(drainedId)}/drain", UriKind.Relative), null);
+        using var unknown = await http.PostAsync(new Uri("/v1/cluster/silos/no-such-silo/drain", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await Clusters.WaitForOwnershipAsync(gateway, ownership => ownership.GetValueOrDefault(gateway.SiloEndpoint) == Ledgers.Partitions, "the gateway owning every partition", TimeSpan.FromSeconds(30));
+        using var routed = await http.PostAsync(new Uri(drained.Address, "/test/ledgers/after-drain/op-1"), null);
+        Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
+    }
+
+    [Fact]
     public async Task Scaling_from_one_silo_to_three_and_back_under_load_spreads_partitions_and_loses_nothing()
     {
         await using var cluster = await Clusters.StartAsync(1);

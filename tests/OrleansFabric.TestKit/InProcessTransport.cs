@@ -22,6 +22,17 @@ public sealed class InProcessTransport : ISiloTransport
     /// <summary>Makes calls to <paramref name="endpoint"/> fail as unreachable (or reachable again).</summary>
     public void SetUnreachable(string endpoint, bool unreachable) => _unreachable[endpoint] = unreachable;
 
+    public Task<bool> RequestDrainAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        if (_unreachable.GetValueOrDefault(endpoint) || !_silos.TryGetValue(endpoint, out var silo))
+        {
+            return Task.FromResult(false);
+        }
+
+        silo.Drain();
+        return Task.FromResult(true);
+    }
+
     public async Task<ForwardResult> ForwardAsync(string endpoint, GrainId target, GrainRequest request, long expectedEpoch, CancellationToken cancellationToken)
     {
         if (_unreachable.GetValueOrDefault(endpoint) || !_silos.TryGetValue(endpoint, out var silo))

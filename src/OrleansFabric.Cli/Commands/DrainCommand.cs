@@ -52,34 +52,23 @@ internal static class DrainCommand
         return context.Arguments.Has("--no-wait") ? ExitCodes.Ok : await WatchAsync(context, siloId, timeout);
     }
 
-    /// <summary>Sends the drain to each URL until one is the silo itself.</summary>
+    /// <summary>Sends the drain to the first reachable URL (any silo relays it to the silo named).</summary>
     private static async Task<ApiResponse> RequestAsync(CommandContext context, string siloId)
     {
         var path = $"/v1/cluster/silos/{FabricClient.Segment(siloId)}/drain";
         var unreachable = new List<string>();
-        ApiResponse? misdirected = null;
         foreach (var url in context.Client.Urls)
         {
             try
             {
                 var response = await context.Client.SendToAsync(url, HttpMethod.Post, path, null, context.CancellationToken);
-                if (response.IsSuccess || response.Code != "not_this_silo")
-                {
-                    _ = response.Read(CliJsonContext.Default.DrainAccepted);
-                    return response;
-                }
-
-                misdirected = response;
+                _ = response.Read(CliJsonContext.Default.DrainAccepted); // an API error throws with its code
+                return response;
             }
             catch (FabricUnreachableException e)
             {
                 unreachable.AddRange(e.Failures);
             }
-        }
-
-        if (misdirected is not null)
-        {
-            throw new ApiProblemException(misdirected, $"no --url is silo {siloId}'s own address; {misdirected.Problem()?.Detail}");
         }
 
         throw new FabricUnreachableException(unreachable);

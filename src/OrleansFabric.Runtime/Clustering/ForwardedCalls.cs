@@ -13,12 +13,17 @@ public sealed class ForwardedCalls
 {
     private readonly SiloRuntime _runtime;
     private readonly ClusterDispatcher _dispatcher;
+    private readonly Hosting.SiloState _silo;
 
-    internal ForwardedCalls(SiloRuntime runtime, ClusterDispatcher dispatcher)
+    internal ForwardedCalls(SiloRuntime runtime, ClusterDispatcher dispatcher, Hosting.SiloState silo)
     {
         _runtime = runtime;
         _dispatcher = dispatcher;
+        _silo = silo;
     }
+
+    /// <summary>Another silo relays a drain request for this one: hand the partitions over.</summary>
+    public void Drain() => _silo.RequestDrain();
 
     /// <summary>The options that (de)serialize arguments and results on this silo.</summary>
     public JsonSerializerOptions SerializerOptions => _runtime.SerializerOptions;

@@ -112,5 +112,29 @@ public sealed class HttpSiloTransport : ISiloTransport, IDisposable
     }
 
     /// <inheritdoc/>
+    public async Task<bool> RequestDrainAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://{endpoint}{SiloProtocol.DrainPath}"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        message.Headers.Add(SiloProtocol.SecretHeader, _secret);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            using var response = await _client.SendAsync(message, deadline.Token);
+            return response.StatusCode == HttpStatusCode.Accepted
+                ? true
+                : throw new InvalidOperationException($"The silo at {endpoint} refused the drain: {(int)response.StatusCode}.");
+        }
+        catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Dispose() => _client.Dispose();
 }

@@ -13,6 +13,9 @@ public interface ISiloTransport
     /// the call certainly did not run and may be sent again.
     /// </summary>
     Task<ForwardResult> ForwardAsync(string endpoint, GrainId target, GrainRequest request, long expectedEpoch, CancellationToken cancellationToken);
+
+    /// <summary>Asks the silo at <paramref name="endpoint"/> to drain; false when it cannot be reached.</summary>
+    Task<bool> RequestDrainAsync(string endpoint, CancellationToken cancellationToken);
 }
 
 /// <summary>How a forwarded call ended.</summary>

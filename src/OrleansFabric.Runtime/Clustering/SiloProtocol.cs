@@ -13,6 +13,9 @@ public static class SiloProtocol
     /// <summary>The path prefix of forwarded calls.</summary>
     public const string CallsPath = "/internal/v1/calls";
 
+    /// <summary>The path of "drain yourself" (202), sent by the silo that received a drain request for this one.</summary>
+    public const string DrainPath = "/internal/v1/drain";
+
     /// <summary>The header carrying the cluster secret.</summary>
     public const string SecretHeader = "X-Fabric-Cluster-Secret";
 

@@ -112,7 +112,7 @@ public static class FabricServiceCollectionExtensions
         services.TryAddSingleton(provider =>
         {
             var runtime = provider.GetRequiredService<SiloRuntime>();
-            return new ForwardedCalls(runtime, (ClusterDispatcher)runtime.Dispatcher);
+            return new ForwardedCalls(runtime, (ClusterDispatcher)runtime.Dispatcher, provider.GetRequiredService<SiloState>());
         });
         services.TryAddSingleton<ISiloTransport>(provider => new HttpSiloTransport(
             provider.GetRequiredService<IOptions<ClusteringOptions>>().Value.ClusterSecret ?? string.Empty,

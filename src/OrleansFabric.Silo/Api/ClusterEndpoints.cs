@@ -6,8 +6,8 @@ namespace OrleansFabric.Silo.Api;
 /// <summary>
 /// <c>GET /v1/cluster</c>: silos and partition owners (any valid key when keys are configured);
 /// <c>POST /v1/cluster/silos/{id}/drain</c>: that silo hands its partitions to the others and
-/// takes no new ones (a <c>*</c> key). A silo drains only itself: the request goes to the
-/// public address of the silo to drain, and another silo answers 421 <c>not_this_silo</c>.
+/// takes no new ones (a <c>*</c> key). Any silo takes the request: one that is not the silo
+/// named relays it over the silo port (authenticated by the cluster secret).
 /// </summary>
 internal static class ClusterEndpoints
 {
@@ -19,7 +19,8 @@ internal static class ClusterEndpoints
         cluster.MapPost("/silos/{id}/drain", DrainAsync);
     }
 
-    private static async Task<IResult> DrainAsync(HttpContext context, string id, SiloState silo, IClusterView view, CancellationToken cancellationToken)
+    /// <summary>Drains this silo, or relays the request over the silo port to the silo it names.</summary>
+    private static async Task<IResult> DrainAsync(HttpContext context, string id, SiloState silo, IClusterView view, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (!context.Caller().IsAdministrator)
         {
@@ -29,13 +30,25 @@ internal static class ClusterEndpoints
         if (id != silo.SiloId)
         {
             var snapshot = await view.GetSnapshotAsync(cancellationToken);
-            return snapshot.Silos.Any(other => other.Id == id)
-                ? Problems.For(ErrorCodes.NotThisSilo, $"This is silo '{silo.SiloId}'; send the drain of '{id}' to that silo's public address.")
-                : Problems.For(ErrorCodes.NotFound, $"There is no silo '{id}' in the cluster.");
+            var target = snapshot.Silos.FirstOrDefault(other => other.Id == id);
+            if (target is null || target.Status == SiloStatus.Dead)
+            {
+                return Problems.For(ErrorCodes.NotFound, $"There is no live silo '{id}' in the cluster.");
+            }
+
+            // Only clustered silos have a transport; a lone silo never lists another.
+            var transport = services.GetRequiredService<ISiloTransport>();
+            if (!await transport.RequestDrainAsync(target.Endpoint, cancellationToken))
+            {
+                return Problems.For(ErrorCodes.Unavailable, $"Silo '{id}' at {target.Endpoint} could not be reached to drain it; try again.");
+            }
+        }
+        else
+        {
+            silo.RequestDrain();
         }
 
-        silo.RequestDrain();
-        return TypedResults.Accepted("/v1/cluster", new DrainResponse(silo.SiloId, "draining"));
+        return TypedResults.Accepted("/v1/cluster", new DrainResponse(id, "draining"));
     }
 
     /// <summary>A cluster snapshot as API.md shows it (also part of the dashboard's data).</summary>

@@ -42,12 +42,6 @@ public static class ErrorCodes
     /// <summary>No such route (not in API.md's list, which names only resource-specific 404s).</summary>
     public const string NotFound = "not_found";
 
-    /// <summary>
-    /// A silo was asked to drain another silo (not in API.md's list): drains are sent to the
-    /// silo's own public address, since only it can hand its partitions off.
-    /// </summary>
-    public const string NotThisSilo = "not_this_silo";
-
     /// <summary>The route exists but not for this method (not in API.md's list).</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
@@ -91,7 +85,6 @@ public static class ErrorCodes
         BatchNotFound => (404, "The batch was not found."),
         NotFound => (404, "There is nothing at this address."),
         MethodNotAllowed => (405, "This method is not allowed here."),
-        NotThisSilo => (421, "This request is for another silo."),
         SessionBusy => (409, "The session is running a turn."),
         BatchConflict => (409, "The batch exists with another definition."),
         NoSlotAvailable => (409, "The batch has no free slot."),

@@ -52,22 +52,41 @@ internal static partial class SiloPortEndpoints
         var siloPort = clustering.SiloPort;
         app.MapPost(SiloProtocol.CallsPath + "/{grainType}/{method}", (HttpContext context, string grainType, string method, ForwardedCalls calls, ILoggerFactory loggers) =>
             HandleAsync(context, grainType, method, calls, secret, siloPort, loggers.CreateLogger("OrleansFabric.SiloPort")));
+        app.MapPost(SiloProtocol.DrainPath, (HttpContext context, ForwardedCalls calls, ILoggerFactory loggers) =>
+        {
+            if (Authorized(context, secret, siloPort, loggers.CreateLogger("OrleansFabric.SiloPort")))
+            {
+                calls.Drain();
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+            }
+        });
     }
 
-    private static async Task HandleAsync(HttpContext context, string grainType, string method, ForwardedCalls calls, byte[] secret, int siloPort, ILogger logger)
+    /// <summary>True for a request on the silo port with the cluster secret; otherwise sets the refusal status.</summary>
+    private static bool Authorized(HttpContext context, byte[] secret, int siloPort, ILogger logger)
     {
-        var response = context.Response;
         if (context.Connection.LocalPort != siloPort)
         {
-            response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return false;
         }
 
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Headers[SiloProtocol.SecretHeader].ToString()));
         if (!CryptographicOperations.FixedTimeEquals(presented, secret))
         {
             LogBadSecret(logger, context.Connection.RemoteIpAddress?.ToString());
-            response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static async Task HandleAsync(HttpContext context, string grainType, string method, ForwardedCalls calls, byte[] secret, int siloPort, ILogger logger)
+    {
+        var response = context.Response;
+        if (!Authorized(context, secret, siloPort, logger))
+        {
             return;
         }
 
