@@ -40,6 +40,18 @@ public static class FabricCommand
             return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
 
+        if (args[0] == "load" && (args.Length == 1 || args[1] is "--help" or "-h"))
+        {
+            // "load" alone names two commands: show both.
+            var help = args.Length > 1;
+            foreach (var load in Commands.Where(command => command.Name.StartsWith("load ", StringComparison.Ordinal)))
+            {
+                await (help ? stdout : stderr).WriteAsync(load.Usage + Environment.NewLine);
+            }
+
+            return help ? ExitCodes.Ok : ExitCodes.Usage;
+        }
+
         var spec = Find(args);
         if (spec is null)
         {

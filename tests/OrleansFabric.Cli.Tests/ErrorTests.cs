@@ -68,6 +68,7 @@ public sealed class ErrorTests
     [InlineData(new string[0], "Usage: fabric <command>")]
     [InlineData(new[] { "clusters" }, "fabric: unknown command 'clusters'")]
     [InlineData(new[] { "load", "essays" }, "fabric: unknown command 'load essays'")]
+    [InlineData(new[] { "load" }, "Usage: fabric load batches")]
     [InlineData(new[] { "session" }, "fabric session: missing <session_key>")]
     [InlineData(new[] { "batch", "b1", "b2" }, "fabric batch: unexpected argument 'b2'")]
     [InlineData(new[] { "cluster", "--verbose" }, "fabric cluster: unknown option --verbose")]
@@ -92,6 +93,7 @@ public sealed class ErrorTests
     [InlineData("drain", "--no-wait")]
     [InlineData("load sessions", "--await-answers")]
     [InlineData("load batches", "--duplicates F")]
+    [InlineData("load", "Usage: fabric load sessions")]
     public async Task Every_command_has_help_on_stdout(string command, string text)
     {
         var result = (await CliResult.RunAsync([.. command.Split(' '), "--help"], new CliEnvironment(null, null, false))).Succeeded();
