@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using OrleansFabric.Sessions;
 using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Silo.Tests;
@@ -218,6 +219,7 @@ public sealed class SessionEndpointTests
         var turn = Assert.Single((await response.JsonAsync(HttpStatusCode.OK)).EnumerateArray());
         Assert.Equal("gated: hi", turn.GetProperty("response").GetProperty("text").GetString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the long-poll took {clock.Elapsed}");
+        Assert.Equal(0, silo.App.Services.GetRequiredService<TurnNotifications>().WaitingSessions);
     }
 
     [Fact]
@@ -231,6 +233,7 @@ public sealed class SessionEndpointTests
 
         Assert.Empty((await response.JsonAsync(HttpStatusCode.OK)).EnumerateArray());
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"the long-poll returned after {clock.Elapsed}");
+        Assert.Equal(0, silo.App.Services.GetRequiredService<TurnNotifications>().WaitingSessions);
     }
 
     [Fact]

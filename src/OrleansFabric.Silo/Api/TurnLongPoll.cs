@@ -22,28 +22,40 @@ internal sealed partial class TurnLongPoll(IGrainFactory grains, TurnNotificatio
         var session = grains.GetGrain<ISessionGrain>(sessionKey);
         var deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
         var waiting = false;
-        while (true)
+        Task? committed = null;
+        try
         {
-            // Ask for the wake-up before reading, so a turn committed between the read and the
-            // wait still wakes this reader.
-            var committed = notifications.NextAsync(sessionKey);
-            var turns = await session.GetTurnsAsync(after, cancellationToken);
-            var left = time.GetElapsedTime(time.GetTimestamp(), deadline);
-            if (turns is null || turns.Count > 0 || left <= TimeSpan.Zero)
+            while (true)
             {
-                return turns;
-            }
+                // Ask for the wake-up before reading, so a turn committed between the read and the
+                // wait still wakes this reader.
+                committed = notifications.NextAsync(sessionKey);
+                var turns = await session.GetTurnsAsync(after, cancellationToken);
+                var left = time.GetElapsedTime(time.GetTimestamp(), deadline);
+                if (turns is null || turns.Count > 0 || left <= TimeSpan.Zero)
+                {
+                    return turns;
+                }
 
-            if (!waiting)
+                if (!waiting)
+                {
+                    waiting = true;
+                    LogWaiting(logger, sessionKey, after, wait.TotalSeconds);
+                }
+
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                await Task.WhenAny(committed, Task.Delay(left < RereadInterval ? left : RereadInterval, time, tick.Token));
+                await tick.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            // However the read ends (answer, time up, client gone), leave nothing behind.
+            if (committed is not null)
             {
-                waiting = true;
-                LogWaiting(logger, sessionKey, after, wait.TotalSeconds);
+                notifications.Forget(sessionKey, committed);
             }
-
-            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await Task.WhenAny(committed, Task.Delay(left < RereadInterval ? left : RereadInterval, time, tick.Token));
-            await tick.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
