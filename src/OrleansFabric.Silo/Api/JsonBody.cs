@@ -33,9 +33,9 @@ public static class JsonBody
         }
 
         using var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 4096, RequestRules.MaxBodyBytes));
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            var chunk = new byte[16 * 1024];
             int read;
             while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
@@ -51,6 +51,10 @@ public static class JsonBody
         {
             return TooLarge<T>();
         }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
 
         return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), typeInfo);
     }
@@ -63,6 +67,20 @@ public static class JsonBody
         if (json.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             return Invalid<T>("The request body is empty; send a JSON object.");
+        }
+
+        // Fast path: well-formed requests (nearly all of them) are deserialized straight from
+        // the bytes; only a body that fails is parsed again to say precisely what is wrong.
+        try
+        {
+            if (JsonSerializer.Deserialize(json.Span, typeInfo) is { } parsed)
+            {
+                return JsonBodyResult<T>.Valid(parsed);
+            }
+        }
+        catch (JsonException)
+        {
+            // described below
         }
 
         JsonDocument document;
