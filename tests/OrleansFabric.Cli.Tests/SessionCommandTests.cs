@@ -14,16 +14,7 @@ public sealed class SessionCommandTests
     {
         await using var silo = await CliSilo.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(silo.Url) };
-        using var posted = await http.PostAsJsonAsync("/v1/messages", new Dictionary<string, string>
-        {
-            ["message_id"] = "wamid.1",
-            ["tenant_id"] = "t1",
-            ["agent_id"] = "support",
-            ["interlocutor_id"] = "+46700000001",
-            ["channel"] = CliSilo.QueueChannel,
-            ["text"] = "hi there",
-        });
-        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await PostMessageAsync(http);
         var turns = await http.GetFromJsonAsync<JsonElement>($"/v1/sessions/{Uri.EscapeDataString(Key)}/turns?wait_seconds=10");
         Assert.Equal(1, turns.GetArrayLength());
 
@@ -52,16 +43,7 @@ public sealed class SessionCommandTests
 
         await using var silo = await CliSilo.StartAsync($"--Fabric:Sessions:Delivery:WebhookUrl={receiver.Url}", "--Fabric:Sessions:Delivery:InitialBackoffMs=60000");
         using var http = new HttpClient { BaseAddress = new Uri(silo.Url) };
-        using var posted = await http.PostAsJsonAsync("/v1/messages", new Dictionary<string, string>
-        {
-            ["message_id"] = "wamid.1",
-            ["tenant_id"] = "t1",
-            ["agent_id"] = "support",
-            ["interlocutor_id"] = "+46700000001",
-            ["channel"] = CliSilo.QueueChannel,
-            ["text"] = "hi there",
-        });
-        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await PostMessageAsync(http);
         Assert.Equal(503, (await receiver.NextAsync()).Answered);
         var path = $"/v1/sessions/{Uri.EscapeDataString(Key)}";
         await Eventually.PollAsync(async () => (await http.GetFromJsonAsync<JsonElement>(path)).GetProperty("delivery").GetProperty("attempts").GetInt32() == 1, "the failed attempt recorded", TimeSpan.FromSeconds(10));
@@ -83,5 +65,20 @@ public sealed class SessionCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("fabric: session_not_found (404): ", result.Error, StringComparison.Ordinal);
         Assert.Equal("", result.Out);
+    }
+
+    /// <summary>Posts the message <c>wamid.1</c> ("hi there") to the test session; asserts the 202.</summary>
+    private static async Task PostMessageAsync(HttpClient http)
+    {
+        using var posted = await http.PostAsJsonAsync("/v1/messages", new Dictionary<string, string>
+        {
+            ["message_id"] = "wamid.1",
+            ["tenant_id"] = "t1",
+            ["agent_id"] = "support",
+            ["interlocutor_id"] = "+46700000001",
+            ["channel"] = CliSilo.QueueChannel,
+            ["text"] = "hi there",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
     }
 }
