@@ -49,7 +49,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
-        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, state.WriteStateAsync);
+        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync);
         _outbox.Resume();
         return Task.CompletedTask;
     }
@@ -81,7 +81,7 @@ public sealed partial class EssayBatchGrain(
 
         // The reminder first: a batch that exists always has a deadline that will fire.
         await RegisterOrUpdateReminderAsync(DeadlineReminder, TimeSpan.FromSeconds(definition.TimeoutSeconds), TimeSpan.Zero, cancellationToken);
-        await state.WriteStateAsync(cancellationToken);
+        await WriteAsync(cancellationToken);
         metrics.BatchChanged(_batchId, Batch);
         LogRegistered(logger, _batchId, definition.ExpectedEssayIds.Count, Batch.Deadline);
         return RegisterBatchResult.Created;
@@ -216,7 +216,7 @@ public sealed partial class EssayBatchGrain(
         Batch.Phase = BatchPhase.TimedOut;
         Batch.CompletedAt = now;
         AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
-        await state.WriteStateAsync(cancellationToken);
+        await WriteAsync(cancellationToken);
         _outbox.Resume();
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
         metrics.BatchChanged(_batchId, Batch);

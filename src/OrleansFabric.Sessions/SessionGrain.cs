@@ -103,7 +103,17 @@ public sealed partial class SessionGrain(
 
         Session.Pending.Add(new PendingMessage(message, time.GetUtcNow()));
         Remember(message.MessageId);
-        await state.WriteStateAsync(cancellationToken);
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // Not durable, so not accepted: a retry must not be told "duplicate" by this
+            // activation's memory. The next activation reloads what is stored.
+            DeactivateOnIdle();
+            throw;
+        }
         ReportQueue();
 
         switch (_strategy)

@@ -10,7 +10,7 @@ namespace OrleansFabric.Sessions.Tests;
 
 internal static class Sessions
 {
-    public static Task<TestSilo> StartAsync(IBrain brain, Dictionary<string, string?>? settings = null, InMemoryGrainStorage? storage = null, InMemoryReminderTable? reminders = null, ManualTimeProvider? time = null, IWebhookSender? webhook = null) =>
+    public static Task<TestSilo> StartAsync(IBrain brain, Dictionary<string, string?>? settings = null, IGrainStorage? storage = null, InMemoryReminderTable? reminders = null, ManualTimeProvider? time = null, IWebhookSender? webhook = null) =>
         TestSilo.StartAsync(
             services =>
             {

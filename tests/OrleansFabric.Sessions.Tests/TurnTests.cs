@@ -128,4 +128,21 @@ public sealed class TurnTests
         Assert.Equal(["are you there"], call.Texts);
         Assert.Equal("yes", (await session.GetTurnsAsync(0))!.Single().ResponseText);
     }
+
+    [Fact]
+    public async Task A_message_whose_write_failed_is_not_remembered_and_its_retry_is_accepted()
+    {
+        var storage = new FlakyGrainStorage { FailNextWrites = 1 };
+        var brain = new ScriptedBrain();
+        await using var silo = await StartAsync(brain, s_queue, storage);
+        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+
+        await Assert.ThrowsAsync<IOException>(() => session.SubmitAsync(Message("m1", "hi")));
+        var retried = await session.SubmitAsync(Message("m1", "hi"));
+
+        Assert.Equal(SubmitOutcome.Accepted, retried.Outcome);
+        (await brain.NextCallAsync()).Answer("hello");
+        await Eventually.TrueAsync(() => session.GetTurnsAsync(0).Result!.Count == 1, "the answer");
+        Assert.Equal(["hi"], brain.Calls.Single().Texts);
+    }
 }
