@@ -292,29 +292,17 @@ public sealed partial class EssayBatchGrain(
     }
 
     /// <summary>
-    /// Writes the state. Concurrent turns share writes (group commit), so a failed write cannot
-    /// be undone change by change: the activation is dropped instead and the next call reloads
-    /// what is durable. Its callers get an error, which means "outcome unknown"; their retries
-    /// are answered from the stored state (the same content always gets the same slot).
+    /// Writes the state, remembering the write for <see cref="DurableAsync"/>. Concurrent turns
+    /// share writes (group commit), so a failed write cannot be undone change by change: the
+    /// runtime drops the activation instead and the next call reloads what is durable. Its
+    /// callers get an error, which means "outcome unknown"; their retries are answered from the
+    /// stored state (the same content always gets the same slot).
     /// </summary>
     private Task WriteAsync(CancellationToken cancellationToken)
     {
-        var write = WriteCoreAsync(cancellationToken);
+        var write = state.WriteStateAsync(cancellationToken);
         _lastWrite = write;
         return write;
-    }
-
-    private async Task WriteCoreAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
     }
 
     /// <summary>

@@ -103,17 +103,7 @@ public sealed partial class SessionGrain(
 
         Session.Pending.Add(new PendingMessage(message, time.GetUtcNow()));
         Remember(message.MessageId);
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            // Not durable, so not accepted: a retry must not be told "duplicate" by this
-            // activation's memory. The next activation reloads what is stored.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteStateAsync(cancellationToken);
         ReportQueue();
 
         switch (_strategy)

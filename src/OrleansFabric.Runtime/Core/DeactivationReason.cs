@@ -15,7 +15,7 @@ public enum DeactivationReason
     /// <summary>The grain's partition moves to another silo.</summary>
     PartitionHandoff,
 
-    /// <summary>A state write conflicted; the activation is dropped without a deactivation callback.</summary>
+    /// <summary>A state write conflicted or failed; the activation is dropped without a deactivation callback.</summary>
     StateConflict,
 
     /// <summary>Activation failed (a state read or <c>OnActivateAsync</c> threw).</summary>

@@ -200,17 +200,9 @@ public sealed partial class WebhookOutbox
         state.Messages.RemoveAt(0);
         state.DeliveredThroughSeq = message.Seq;
         state.LastDeliveredAt = Activation.Runtime.Time.GetUtcNow();
-        try
-        {
-            await _persist(CancellationToken.None);
-        }
-        catch
-        {
-            // The acknowledgement is not recorded: start over from the stored state, which
-            // still holds the message (the receiver drops the repeat by its Idempotency-Key).
-            Activation.RequestDeactivation(DeactivationReason.Requested);
-            throw;
-        }
+        // Should this write fail, the runtime drops the activation and the next one starts over
+        // from the stored outbox, which still holds the message (the receiver drops the repeat).
+        await _persist(CancellationToken.None);
 
         if (state.Messages.Count == 0)
         {

@@ -108,6 +108,10 @@ internal sealed class PersistentState<T> : IPersistentState<T>, IActivationState
             }
             catch (Exception exception)
             {
+                // What this activation holds is no longer what is stored (a conflict, or a write
+                // that failed and may or may not have landed): drop it, so the next call reloads
+                // and nothing is ever answered from changes that were not made durable.
+                _activation.RequestDeactivation(DeactivationReason.StateConflict);
                 waiting.TrySetException(exception);
                 continue;
             }
