@@ -11,12 +11,21 @@ namespace OrleansFabric.PostgreSql;
 /// the ETag and the writer still holding the grain's partition lease at its epoch: the lease
 /// row is read <c>FOR SHARE</c> in the same statement, so a takeover (which updates that row)
 /// waits for an in-flight write to commit, and a paused or partitioned silo can never
-/// overwrite a newer owner's state.
+/// overwrite a newer owner's state. Writes of many grains in flight at once share a
+/// transaction (<see cref="StateWriteBatcher"/>).
 /// </summary>
 public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
 {
     private const string Lease = "with lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share) ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
+
+    private readonly StateWriteBatcher _writes = new(dataSource);
+
+    /// <summary>State writes sent to the server so far (a diagnostic: writes per transaction).</summary>
+    public long WritesSent => _writes.Statements;
+
+    /// <summary>Transactions those writes took: fewer than writes when writes were batched.</summary>
+    public long WriteTransactions => _writes.Transactions;
 
     /// <inheritdoc/>
     public Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
@@ -24,7 +33,7 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             async token =>
             {
                 await using var command = dataSource.CreateCommand($"select payload, etag from fabric_grain_state where {Key}");
-                AddKey(command, grainId, stateName);
+                AddKey(command.Parameters, grainId, stateName);
                 await using var reader = await command.ExecuteReaderAsync(token);
                 return await reader.ReadAsync(token)
                     ? new GrainStateRecord(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture))
@@ -44,9 +53,10 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             : (fenced ? Lease : string.Empty) +
               $"update fabric_grain_state s set payload = @payload, etag = nextval('fabric_etag_seq'), updated_at = now(){(fenced ? " from lease" : string.Empty)} " +
               $"where s.{Key.Replace(" and ", " and s.", StringComparison.Ordinal)} and s.etag = @expected returning s.etag";
-        await using var command = dataSource.CreateCommand(sql);
-        AddKey(command, grainId, stateName);
-        AddFence(command, fence);
+        cancellationToken.ThrowIfCancellationRequested();
+        var command = new NpgsqlBatchCommand(sql);
+        AddKey(command.Parameters, grainId, stateName);
+        AddFence(command.Parameters, fence);
         command.Parameters.AddWithValue("grainPartition", fence.Partition >= 0 ? fence.Partition : 0);
         command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("payload", NpgsqlDbType.Bytea) { TypedValue = payload });
         if (expectedETag is not null)
@@ -54,8 +64,7 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             command.Parameters.AddWithValue("expected", ParseETag(expectedETag));
         }
 
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        if (result is long etag)
+        if (await _writes.ExecuteAsync(command) is { } etag)
         {
             return etag.ToString(CultureInfo.InvariantCulture);
         }
@@ -81,8 +90,8 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
         var sql = (fenced ? Lease : string.Empty) +
                   $"delete from fabric_grain_state s{(fenced ? " using lease" : string.Empty)} where s.{Key.Replace(" and ", " and s.", StringComparison.Ordinal)} and s.etag = @expected returning 1";
         await using var command = dataSource.CreateCommand(sql);
-        AddKey(command, grainId, stateName);
-        AddFence(command, fence);
+        AddKey(command.Parameters, grainId, stateName);
+        AddFence(command.Parameters, fence);
         command.Parameters.AddWithValue("expected", ParseETag(expectedETag));
         if (await command.ExecuteScalarAsync(cancellationToken) is null)
         {
@@ -93,18 +102,18 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
     private static long ParseETag(string etag) =>
         long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
 
-    private static void AddKey(NpgsqlCommand command, GrainId grainId, string stateName)
+    private static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId, string stateName)
     {
-        command.Parameters.AddWithValue("type", grainId.Type.Name);
-        command.Parameters.AddWithValue("key", grainId.Key);
-        command.Parameters.AddWithValue("name", stateName);
+        parameters.AddWithValue("type", grainId.Type.Name);
+        parameters.AddWithValue("key", grainId.Key);
+        parameters.AddWithValue("name", stateName);
     }
 
-    private void AddFence(NpgsqlCommand command, WriteFence fence)
+    private void AddFence(NpgsqlParameterCollection parameters, WriteFence fence)
     {
-        command.Parameters.AddWithValue("partition", fence.Partition);
-        command.Parameters.AddWithValue("silo", siloId);
-        command.Parameters.AddWithValue("epoch", fence.Epoch);
+        parameters.AddWithValue("partition", fence.Partition);
+        parameters.AddWithValue("silo", siloId);
+        parameters.AddWithValue("epoch", fence.Epoch);
     }
 
     /// <summary>Says why a conditional statement changed nothing: a lost lease or another ETag.</summary>

@@ -131,13 +131,15 @@ internal static class BatchBenchmarks
         await LoadAsync(warmUp, concurrency, Provision, cancellationToken);
         await RegisterAllAsync(workload, RegisterAsync, cancellationToken);
         storage.Reset();
+        var transactionsBefore = (inner as PostgreSqlGrainStorage)?.WriteTransactions ?? 0;
         var load = await LoadAsync(workload, concurrency, Provision, cancellationToken);
         var (writes, ticks, bytes) = (storage.Writes, storage.Ticks, storage.Bytes);
+        var transactions = ((inner as PostgreSqlGrainStorage)?.WriteTransactions ?? 0) - transactionsBefore;
         var (duplicates, complete, final) = await VerifyGrainsAsync(silo.GrainFactory, dataSource, workload, cancellationToken);
         var toMs = 1000.0 / Stopwatch.Frequency;
         var profile = string.Create(
             CultureInfo.InvariantCulture,
-            $"State writes: {writes:N0}, mean {(writes == 0 ? 0 : ticks * toMs / writes):F2} ms, mean payload {(writes == 0 ? 0 : bytes / writes):N0} bytes ({bytes / 1048576.0:F1} MiB).");
+            $"State writes: {writes:N0}, mean {(writes == 0 ? 0 : ticks * toMs / writes):F2} ms, mean payload {(writes == 0 ? 0 : bytes / writes):N0} bytes ({bytes / 1048576.0:F1} MiB){(transactions == 0 ? string.Empty : $", in {transactions:N0} transactions ({(double)writes / transactions:F1} writes per transaction)")}.");
         return (Summarize(name, workload, load, final, duplicates, complete), profile);
     }
 

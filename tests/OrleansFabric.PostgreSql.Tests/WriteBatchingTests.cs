@@ -1,0 +1,126 @@
+using System.Text;
+using Npgsql;
+using OrleansFabric.Runtime.Persistence;
+
+namespace OrleansFabric.PostgreSql.Tests;
+
+/// <summary>
+/// Writes of many grains that arrive while others are in flight share one transaction, and one
+/// write's conflict or error never decides another's outcome. Each test holds the lease row of
+/// its partition locked, so fenced writes wait in the server until the test lets them go: every
+/// write is queued while the earlier batches are still in flight.
+/// </summary>
+public sealed class WriteBatchingTests(Database database) : IClassFixture<Database>
+{
+    private static readonly byte[] s_payload = Encoding.UTF8.GetBytes("{\"v\":1}");
+
+    private static GrainId NewGrain(string prefix = "") => new(new GrainType("counter"), prefix + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Writes_queued_behind_writes_in_flight_share_transactions_and_all_commit()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(4, "silo-a", 1, 60);
+        var grains = Enumerable.Range(0, 40).Select(_ => NewGrain()).ToList();
+
+        List<Task<string>> writes;
+        await using (var held = await LockLeaseAsync(4))
+        {
+            writes = grains.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, new WriteFence(4, 1), default)).ToList();
+            Assert.All(writes, write => Assert.False(write.IsCompleted));
+            await held.CommitAsync();
+        }
+
+        var etags = await Task.WhenAll(writes);
+
+        Assert.Equal(40, etags.Distinct().Count());
+        for (var i = 0; i < grains.Count; i++)
+        {
+            Assert.Equal(etags[i], (await storage.ReadAsync(grains[i], "s", default))!.ETag);
+        }
+
+        // At most MaxConcurrentBatches were sent while the lock was held; the rest waited and
+        // went out together, at most one batch per flusher.
+        Assert.Equal(40, storage.WritesSent);
+        Assert.InRange(storage.WriteTransactions, 1, 2 * StateWriteBatcher.MaxConcurrentBatches);
+    }
+
+    [Fact]
+    public async Task A_conflict_or_an_error_in_a_shared_transaction_fails_only_its_own_write()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(5, "silo-a", 1, 60);
+        var fence = new WriteFence(5, 1);
+        var existing = NewGrain();
+        var stored = await storage.WriteAsync(existing, "s", s_payload, null, fence, default);
+        var good = Enumerable.Range(0, 20).Select(_ => NewGrain()).ToList();
+
+        Task<string> conflicting, faulty;
+        List<Task<string>> writes;
+        await using (var held = await LockLeaseAsync(5))
+        {
+            writes = good.Take(10).Select(grain => storage.WriteAsync(grain, "s", s_payload, null, fence, default)).ToList();
+            conflicting = storage.WriteAsync(existing, "s", s_payload, "1", fence, default);
+
+            // PostgreSQL refuses a NUL character in text: a server error in the middle of a batch.
+            faulty = storage.WriteAsync(NewGrain("nul\0"), "s", s_payload, null, fence, default);
+            writes.AddRange(good.Skip(10).Select(grain => storage.WriteAsync(grain, "s", s_payload, null, fence, default)));
+            await held.CommitAsync();
+        }
+
+        var etags = await Task.WhenAll(writes);
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => conflicting);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => faulty);
+
+        Assert.Equal(stored, conflict.StoredETag);
+        Assert.Equal("22021", error.SqlState);
+        Assert.Equal(stored, (await storage.ReadAsync(existing, "s", default))!.ETag);
+        for (var i = 0; i < good.Count; i++)
+        {
+            Assert.Equal(etags[i], (await storage.ReadAsync(good[i], "s", default))!.ETag);
+        }
+
+        Assert.True(storage.WriteTransactions < storage.WritesSent, $"{storage.WriteTransactions} transactions for {storage.WritesSent} statements");
+    }
+
+    [Fact]
+    public async Task Every_write_of_a_storm_of_writers_completes_with_its_own_outcome()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(6, "silo-a", 1, 60);
+        var fence = new WriteFence(6, 1);
+        var grains = Enumerable.Range(0, 64).Select(_ => NewGrain()).ToList();
+
+        // 64 writers each update their own record 25 times, as activations do: a write starts
+        // when the previous one is acknowledged, so the queue fills and drains continuously.
+        var finalETags = await Task.WhenAll(grains.Select(grain => Task.Run(async () =>
+        {
+            string? etag = null;
+            for (var version = 1; version <= 25; version++)
+            {
+                etag = await storage.WriteAsync(grain, "s", Encoding.UTF8.GetBytes($"{{\"v\":{version}}}"), etag, fence, default);
+            }
+
+            return etag!;
+        }))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (var i = 0; i < grains.Count; i++)
+        {
+            var stored = await storage.ReadAsync(grains[i], "s", default);
+            Assert.Equal(finalETags[i], stored!.ETag);
+            Assert.Equal("{\"v\":25}", Encoding.UTF8.GetString(stored.Payload.Span));
+        }
+
+        Assert.Equal(64 * 25, storage.WritesSent);
+    }
+
+    /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>
+    private async Task<NpgsqlTransaction> LockLeaseAsync(int partition)
+    {
+        var connection = await database.DataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand($"select 1 from fabric_leases where partition = {partition} for update", connection, transaction);
+        await command.ExecuteScalarAsync();
+        return transaction;
+    }
+}
