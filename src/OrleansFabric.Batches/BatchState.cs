@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using OrleansFabric.Runtime;
 
 namespace OrleansFabric.Batches;
@@ -27,6 +28,7 @@ public sealed class BatchState
     public DateTimeOffset? CompletedAt { get; set; }
 
     /// <summary>Assignments in slot order: assignment i holds slot i.</summary>
+    [JsonConverter(typeof(SlotAssignmentsConverter))]
     public List<SlotAssignment> Assignments { get; set; } = [];
 
     public List<RecordedValidationFailure> ValidationFailures { get; set; } = [];

@@ -9,4 +9,5 @@ namespace OrleansFabric.Batches;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(BatchState))]
+[JsonSerializable(typeof(SlotAssignment))]
 internal sealed partial class BatchesJsonContext : JsonSerializerContext;
