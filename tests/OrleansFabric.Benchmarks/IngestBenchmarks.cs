@@ -29,8 +29,20 @@ internal static partial class IngestBenchmarks
     /// compilation needs 10-20 s of load to reach steady state (3 s left the silo at a fifth of
     /// its later rate), and it activates every session, so the run measures existing sessions.
     /// </param>
-    public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp)
+    /// <param name="targets">
+    /// Which targets to measure, comma-separated: <c>kestrel</c>, <c>embedded</c>, <c>postgres</c>
+    /// (pgbench runs with <c>postgres</c>). All three by default; <c>kestrel,embedded</c> skips
+    /// PostgreSQL when only the embedded ratio matters.
+    /// </param>
+    public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp, string targets)
     {
+        var selected = targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (selected.Except(["kestrel", "embedded", "postgres"], StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } unknown)
+        {
+            Console.Error.WriteLine($"ingest: unknown target '{unknown}' (kestrel, embedded, postgres).");
+            return 2;
+        }
+
         if (FindWrk() is not { } wrk)
         {
             Console.Error.WriteLine("ingest needs wrk, which is not installed: run `apt-get install -y wrk` (Debian) and try again.");
@@ -43,27 +55,43 @@ internal static partial class IngestBenchmarks
         {
             var settings = $"wrk -t{threads} -c{connections} -d{seconds}s, {sessions:N0} sessions";
             Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run)");
-            var bare = await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp);
-            var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []);
-
-            await using var server = await PostgresServer.StartAsync();
-            var connectionString = await server.CreateDatabaseAsync("ingest");
-            var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
-                "--Fabric:Clustering:Provider=PostgreSql",
-                $"--Fabric:Clustering:ConnectionString={connectionString}",
-                "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
-                $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
-                "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
-            ]);
-            var pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+            var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp) : default;
+            var embedded = selected.Contains("embedded") ? await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []) : default;
+            var durable = default(((long Accepted, long Errors, double Rate, double P50, double P99) Wrk, double DrainSeconds, long Lost));
+            var pgbench = 0.0;
+            if (selected.Contains("postgres"))
+            {
+                await using var server = await PostgresServer.StartAsync();
+                var connectionString = await server.CreateDatabaseAsync("ingest");
+                durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
+                    "--Fabric:Clustering:Provider=PostgreSql",
+                    $"--Fabric:Clustering:ConnectionString={connectionString}",
+                    "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
+                    $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
+                    "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
+                ]);
+                pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+            }
 
             Console.WriteLine();
             Console.WriteLine($"| target ({settings}) | accepted (202)/s | errors | p50 ms | p99 ms | ratio | drained in s | lost |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            Console.WriteLine(Row("bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
-            Console.WriteLine(Row("silo, embedded default (in-memory)", embedded.Wrk, Ratio(embedded.Wrk.Rate, bare.Rate, "Kestrel"), (embedded.DrainSeconds, embedded.Lost)));
-            Console.WriteLine(Row("silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
+            if (selected.Contains("kestrel"))
+            {
+                Console.WriteLine(Row("bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
+            }
+
+            if (selected.Contains("embedded"))
+            {
+                Console.WriteLine(Row("silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
+            }
+
+            if (selected.Contains("postgres"))
+            {
+                Console.WriteLine(Row("silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
+            }
+
             return embedded.Lost == 0 && durable.Lost == 0 ? 0 : 3;
         }
         finally
