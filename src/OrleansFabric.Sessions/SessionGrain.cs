@@ -300,7 +300,7 @@ public sealed partial class SessionGrain(
             var reply = result.Value!;
             var seq = Session.NextSeq++;
             Session.Turns.Add(new TurnRecord(turn.TurnId, seq, status, ids, reply.Text, null, turn.StartedAt, now));
-            _outbox.Add(turn.TurnId, seq, WebhookBody(turn.TurnId, seq, ids, reply.Text));
+            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply.Text));
             Session.History.Add(new StoredExchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
             if (Session.History.Count > HistoryExchanges)
             {
