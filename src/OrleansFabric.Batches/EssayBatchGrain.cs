@@ -281,7 +281,7 @@ public sealed partial class EssayBatchGrain(
 
         var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, JsonSerializer.SerializeToElement(payload));
         Batch.Events.Add(batchEvent);
-        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, JsonSerializer.SerializeToElement(new JsonObject
+        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => JsonSerializer.SerializeToElement(new JsonObject
         {
             ["batch_id"] = _batchId,
             ["seq"] = batchEvent.Seq,

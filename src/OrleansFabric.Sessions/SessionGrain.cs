@@ -220,7 +220,7 @@ public sealed partial class SessionGrain(
         var input = new BrainInput(
             _key,
             [.. covered.Select(pending => pending.Message)],
-            [.. Session.History.Select(exchange => new Exchange(exchange.UserTexts, exchange.Response))]);
+            [.. Session.History]);
         _running = turn;
         LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count);
         StartBackgroundWork(cancellationToken => ThinkAsync(input, turn.Controller, cancellationToken), result => EndTurnAsync(turn, result));
@@ -300,8 +300,8 @@ public sealed partial class SessionGrain(
             var reply = result.Value!;
             var seq = Session.NextSeq++;
             Session.Turns.Add(new TurnRecord(turn.TurnId, seq, status, ids, reply.Text, null, turn.StartedAt, now));
-            _outbox.Add(turn.TurnId, seq, WebhookBody(turn.TurnId, seq, ids, reply.Text));
-            Session.History.Add(new StoredExchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
+            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply.Text));
+            Session.History.Add(new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
             if (Session.History.Count > HistoryExchanges)
             {
                 Session.History.RemoveRange(0, Session.History.Count - HistoryExchanges);

@@ -1,4 +1,5 @@
 using OrleansFabric.Runtime;
+using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Sessions;
 
@@ -17,8 +18,8 @@ public sealed class SessionState
     /// <summary>The last <c>TurnHistory</c> turns.</summary>
     public List<TurnRecord> Turns { get; set; } = [];
 
-    /// <summary>Exchanges the brain sees as conversation history (bounded).</summary>
-    public List<StoredExchange> History { get; set; } = [];
+    /// <summary>Exchanges the brain sees as conversation history (bounded), stored as the brain gets them.</summary>
+    public List<Exchange> History { get; set; } = [];
 
     public long NextSeq { get; set; } = 1;
 
@@ -30,6 +31,3 @@ public sealed class SessionState
 
 /// <summary>An accepted message waiting for its turn.</summary>
 public sealed record PendingMessage(IncomingMessage Message, DateTimeOffset ReceivedAt);
-
-/// <summary>A stored exchange of the conversation.</summary>
-public sealed record StoredExchange(List<string> UserTexts, string Response);

@@ -76,12 +76,17 @@ public sealed partial class WebhookOutbox
         _wakeUpRegistered = true;
     }
 
-    /// <summary>Adds a message to the persisted outbox (after <see cref="PrepareAsync"/>, before the state write). Does nothing when disabled.</summary>
-    public void Add(string idempotencyKey, long seq, JsonElement body)
+    /// <summary>
+    /// Adds a message to the persisted outbox (after <see cref="PrepareAsync"/>, before the state
+    /// write). Does nothing when disabled: <paramref name="body"/> is only called when a webhook
+    /// is configured, so a silo without one builds no bodies.
+    /// </summary>
+    public void Add(string idempotencyKey, long seq, Func<JsonElement> body)
     {
+        ArgumentNullException.ThrowIfNull(body);
         if (Enabled)
         {
-            _state().Messages.Add(new OutboxMessage(idempotencyKey, seq, body));
+            _state().Messages.Add(new OutboxMessage(idempotencyKey, seq, body()));
         }
     }
 

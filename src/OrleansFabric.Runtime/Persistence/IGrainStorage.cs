@@ -13,7 +13,10 @@ public interface IGrainStorage
     /// <summary>Reads a record, or null when there is none.</summary>
     Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken);
 
-    /// <summary>Writes a record and returns its new ETag.</summary>
+    /// <summary>
+    /// Writes a record and returns its new ETag. The caller hands <paramref name="payload"/>
+    /// over and never changes it afterwards, so a provider may keep it as it is.
+    /// </summary>
     Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken);
 
     /// <summary>Deletes a record.</summary>

@@ -28,7 +28,8 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         cancellationToken.ThrowIfCancellationRequested();
         var key = (grainId, stateName);
         var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
-        var record = new GrainStateRecord(payload.ToArray(), etag);
+        // The writer hands the payload over (IGrainStorage.WriteAsync): kept without a copy.
+        var record = new GrainStateRecord(payload, etag);
         if (expectedETag is null)
         {
             if (!_records.TryAdd(key, record))

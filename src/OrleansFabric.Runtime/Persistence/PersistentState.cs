@@ -122,6 +122,7 @@ internal sealed class PersistentState<T> : IPersistentState<T>, IActivationState
 
     private async Task WriteOnceAsync()
     {
+        // A fresh array, handed over to the storage (which may keep it).
         var payload = JsonSerializer.SerializeToUtf8Bytes(State, _typeInfo);
         _activation.WriteStarted();
         try
