@@ -38,6 +38,13 @@ public sealed partial class SessionGrain(
     private RunningTurn? _running;
     private IDisposable? _aggregationTimer;
     private bool _resumeRegistered;
+
+    /// <summary>
+    /// A message was accepted since the resume reminder last ticked. A session that is still
+    /// in conversation keeps its reminder at an idle tick: dropping it and registering it again
+    /// with the next message would cost two reminder-table writes per reminder period.
+    /// </summary>
+    private bool _acceptedSinceTick;
     private WebhookOutbox _outbox = null!;
 
     private SessionState Session => state.State;
@@ -102,6 +109,7 @@ public sealed partial class SessionGrain(
         }
 
         Session.Pending.Add(new PendingMessage(message, time.GetUtcNow()));
+        _acceptedSinceTick = true;
         Remember(message.MessageId);
         await state.WriteStateAsync(cancellationToken);
         ReportQueue();
@@ -167,10 +175,16 @@ public sealed partial class SessionGrain(
             return;
         }
 
+        var acceptedSinceTick = _acceptedSinceTick;
+        _acceptedSinceTick = false;
         if (Session.Pending.Count == 0 && _running is null)
         {
-            await UnregisterReminderAsync(ResumeReminder, cancellationToken);
-            _resumeRegistered = false;
+            if (!acceptedSinceTick)
+            {
+                await UnregisterReminderAsync(ResumeReminder, cancellationToken);
+                _resumeRegistered = false;
+            }
+
             return;
         }
 
