@@ -12,16 +12,16 @@ namespace OrleansFabric.PostgreSql;
 /// row is read <c>FOR SHARE</c> in the same statement, so a takeover (which updates that row)
 /// waits for an in-flight write to commit, and a paused or partitioned silo can never
 /// overwrite a newer owner's state. Writes of many grains in flight at once share a
-/// transaction (<see cref="StateWriteBatcher"/>).
+/// transaction (<see cref="WriteBatcher"/>).
 /// </summary>
 public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
 {
     private const string Lease = "with lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share) ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
 
-    private readonly StateWriteBatcher _writes = new(dataSource);
+    private readonly WriteBatcher _writes = WriteBatcher.For(dataSource);
 
-    /// <summary>State writes sent to the server so far (a diagnostic: writes per transaction).</summary>
+    /// <summary>Writes sent over this data source so far, state and reminders (a diagnostic: writes per transaction).</summary>
     public long WritesSent => _writes.Statements;
 
     /// <summary>Transactions those writes took: fewer than writes when writes were batched.</summary>

@@ -4,9 +4,15 @@ using OrleansFabric.Runtime.Reminders;
 
 namespace OrleansFabric.PostgreSql;
 
-/// <summary>Durable reminders in PostgreSQL, indexed by partition so a partition's new owner loads its reminders.</summary>
+/// <summary>
+/// Durable reminders in PostgreSQL, indexed by partition so a partition's new owner loads its
+/// reminders. Registrations and removals share transactions with grain state writes
+/// (<see cref="WriteBatcher"/>); both are idempotent, so a failed one is simply retried.
+/// </summary>
 public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IReminderTable
 {
+    private readonly WriteBatcher _writes = WriteBatcher.For(dataSource);
+
     /// <inheritdoc/>
     public Task<string> UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken)
     {
@@ -14,7 +20,8 @@ public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IRemi
         return Transient.RetryAsync(
             async token =>
             {
-                await using var command = dataSource.CreateCommand(
+                token.ThrowIfCancellationRequested();
+                var command = new NpgsqlBatchCommand(
                     "insert into fabric_reminders (grain_type, grain_key, name, partition, start_at, period_ms, etag) values (@type, @key, @name, @partition, @start, @period, nextval('fabric_etag_seq')) " +
                     "on conflict (grain_type, grain_key, name) do update set partition = excluded.partition, start_at = excluded.start_at, period_ms = excluded.period_ms, etag = excluded.etag returning etag");
                 command.Parameters.AddWithValue("type", entry.GrainId.Type.Name);
@@ -23,7 +30,7 @@ public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IRemi
                 command.Parameters.AddWithValue("partition", entry.Partition);
                 command.Parameters.AddWithValue("start", entry.StartAt.UtcDateTime);
                 command.Parameters.AddWithValue("period", (long)entry.Period.TotalMilliseconds);
-                var etag = (long)(await command.ExecuteScalarAsync(token))!;
+                var etag = await _writes.ExecuteAsync(command) ?? throw new InvalidOperationException("The reminder upsert returned no row.");
                 return etag.ToString(CultureInfo.InvariantCulture);
             },
             cancellationToken);
@@ -34,13 +41,14 @@ public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IRemi
         Transient.RetryAsync(
             async token =>
             {
-                await using var command = dataSource.CreateCommand(
-                    "delete from fabric_reminders where grain_type = @type and grain_key = @key and name = @name and (@etag::bigint is null or etag = @etag::bigint)");
+                token.ThrowIfCancellationRequested();
+                var command = new NpgsqlBatchCommand(
+                    "delete from fabric_reminders where grain_type = @type and grain_key = @key and name = @name and (@etag::bigint is null or etag = @etag::bigint) returning 1::bigint");
                 command.Parameters.AddWithValue("type", grainId.Type.Name);
                 command.Parameters.AddWithValue("key", grainId.Key);
                 command.Parameters.AddWithValue("name", name);
                 command.Parameters.AddWithValue("etag", etag is null ? DBNull.Value : long.Parse(etag, CultureInfo.InvariantCulture));
-                return await command.ExecuteNonQueryAsync(token) > 0;
+                return await _writes.ExecuteAsync(command) is not null;
             },
             cancellationToken);
 

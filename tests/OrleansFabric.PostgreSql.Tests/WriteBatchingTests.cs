@@ -1,6 +1,7 @@
 using System.Text;
 using Npgsql;
 using OrleansFabric.Runtime.Persistence;
+using OrleansFabric.Runtime.Reminders;
 
 namespace OrleansFabric.PostgreSql.Tests;
 
@@ -21,6 +22,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
     {
         var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
         await database.SetLeaseAsync(4, "silo-a", 1, 60);
+        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
         var grains = Enumerable.Range(0, 40).Select(_ => NewGrain()).ToList();
 
         List<Task<string>> writes;
@@ -41,8 +43,8 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
 
         // At most MaxConcurrentBatches were sent while the lock was held; the rest waited and
         // went out together, at most one batch per flusher.
-        Assert.Equal(40, storage.WritesSent);
-        Assert.InRange(storage.WriteTransactions, 1, 2 * StateWriteBatcher.MaxConcurrentBatches);
+        Assert.Equal(40, storage.WritesSent - sentBefore);
+        Assert.InRange(storage.WriteTransactions - transactionsBefore, 1, 2 * WriteBatcher.MaxConcurrentBatches);
     }
 
     [Fact]
@@ -54,6 +56,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         var existing = NewGrain();
         var stored = await storage.WriteAsync(existing, "s", s_payload, null, fence, default);
         var good = Enumerable.Range(0, 20).Select(_ => NewGrain()).ToList();
+        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
 
         Task<string> conflicting, faulty;
         List<Task<string>> writes;
@@ -80,7 +83,8 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
             Assert.Equal(etags[i], (await storage.ReadAsync(good[i], "s", default))!.ETag);
         }
 
-        Assert.True(storage.WriteTransactions < storage.WritesSent, $"{storage.WriteTransactions} transactions for {storage.WritesSent} statements");
+        var (sent, transactions) = (storage.WritesSent - sentBefore, storage.WriteTransactions - transactionsBefore);
+        Assert.True(transactions < sent, $"{transactions} transactions for {sent} statements");
     }
 
     [Fact]
@@ -90,6 +94,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         await database.SetLeaseAsync(6, "silo-a", 1, 60);
         var fence = new WriteFence(6, 1);
         var grains = Enumerable.Range(0, 64).Select(_ => NewGrain()).ToList();
+        var sentBefore = storage.WritesSent;
 
         // 64 writers each update their own record 25 times, as activations do: a write starts
         // when the previous one is acknowledged, so the queue fills and drains continuously.
@@ -111,7 +116,43 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
             Assert.Equal("{\"v\":25}", Encoding.UTF8.GetString(stored.Payload.Span));
         }
 
-        Assert.Equal(64 * 25, storage.WritesSent);
+        Assert.Equal(64 * 25, storage.WritesSent - sentBefore);
+    }
+
+    [Fact]
+    public async Task Reminder_registrations_share_transactions_with_state_writes()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        var reminders = new PostgreSqlReminderTable(database.DataSource);
+        await database.SetLeaseAsync(7, "silo-a", 1, 60);
+        var start = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        var reminded = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToList();
+        foreach (var grain in reminded)
+        {
+            await reminders.UpsertAsync(new ReminderEntry(grain, "r", start, TimeSpan.FromMinutes(1), 7, string.Empty), default);
+        }
+
+        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
+        List<Task> writes;
+        await using (var held = await LockLeaseAsync(7))
+        {
+            // The same transaction holds the reminder rows, so their updates wait too.
+            await using (var command = new NpgsqlCommand("select 1 from fabric_reminders where partition = 7 for update", held.Connection, held))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+
+            writes = [.. reminded.Select(grain => (Task)reminders.UpsertAsync(new ReminderEntry(grain, "r", start.AddHours(1), TimeSpan.FromMinutes(1), 7, string.Empty), default))];
+            writes.AddRange(Enumerable.Range(0, 20).Select(_ => (Task)storage.WriteAsync(NewGrain(), "s", s_payload, null, new WriteFence(7, 1), default)));
+            await held.CommitAsync();
+        }
+
+        await Task.WhenAll(writes);
+
+        var stored = await reminders.ReadPartitionsAsync([7], default);
+        Assert.All(reminded, grain => Assert.Equal(start.AddHours(1), stored.Single(entry => entry.GrainId == grain).StartAt));
+        Assert.Equal(30, storage.WritesSent - sentBefore);
+        Assert.InRange(storage.WriteTransactions - transactionsBefore, 1, 2 * WriteBatcher.MaxConcurrentBatches);
     }
 
     /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>

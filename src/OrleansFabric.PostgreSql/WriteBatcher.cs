@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace OrleansFabric.PostgreSql;
 
 /// <summary>
-/// Group commit across grains: state writes that arrive while earlier ones are in flight are
-/// sent together, as one <see cref="NpgsqlBatch"/> (one round trip, one implicit transaction,
-/// one commit). Under load a silo has many activations writing at once, and a commit per write
-/// is most of PostgreSQL's cost; a lone write is sent at once, so light load pays nothing.
+/// Group commit across grains: single-row writes (grain state, reminders) that arrive while
+/// earlier ones are in flight are sent together, as one <see cref="NpgsqlBatch"/> (one round
+/// trip, one implicit transaction, one commit). Under load a silo has many activations writing
+/// at once, and a round trip and a commit per write are most of the cost; a lone write is sent
+/// at once, so light load pays nothing. Every provider over one data source shares one
+/// batcher (<see cref="For"/>).
 /// </summary>
 /// <remarks>
 /// Each statement is conditional (ETag and lease) and reports a mismatch as "no row", so one
@@ -18,8 +21,10 @@ namespace OrleansFabric.PostgreSql;
 /// be to a lone write: the runtime reloads those activations from what is durable. Rows never
 /// deadlock between batches: an activation has at most one write of a given state in flight.
 /// </remarks>
-internal sealed class StateWriteBatcher(NpgsqlDataSource dataSource)
+internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
 {
+    private static readonly ConditionalWeakTable<NpgsqlDataSource, WriteBatcher> s_batchers = [];
+
     /// <summary>Batches in flight at once: enough to keep the server busy while one commits.</summary>
     internal const int MaxConcurrentBatches = 4;
 
@@ -31,6 +36,9 @@ internal sealed class StateWriteBatcher(NpgsqlDataSource dataSource)
     private long _transactions;
     private long _statements;
 
+    /// <summary>The batcher of <paramref name="dataSource"/>, shared by every provider that writes through it.</summary>
+    public static WriteBatcher For(NpgsqlDataSource dataSource) => s_batchers.GetValue(dataSource, source => new WriteBatcher(source));
+
     /// <summary>Round trips sent so far, each one transaction.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
@@ -38,8 +46,8 @@ internal sealed class StateWriteBatcher(NpgsqlDataSource dataSource)
     public long Statements => Interlocked.Read(ref _statements);
 
     /// <summary>
-    /// Runs a single-row statement in the next batch and returns its first column, or null when
-    /// it matched no row. Cancellation is not forwarded: once queued, a write may share a
+    /// Runs a single-row statement in the next batch and returns its first column (a bigint), or
+    /// null when it matched no row. Cancellation is not forwarded: once queued, a write may share a
     /// transaction with others, and an abandoned write still commits or fails as a whole.
     /// </summary>
     public Task<long?> ExecuteAsync(NpgsqlBatchCommand command)
