@@ -64,7 +64,7 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             command.Parameters.AddWithValue("expected", ParseETag(expectedETag));
         }
 
-        if (await _writes.ExecuteAsync(command) is { } etag)
+        if (await _writes.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag)
         {
             return etag.ToString(CultureInfo.InvariantCulture);
         }

@@ -7,6 +7,7 @@ namespace OrleansFabric.PostgreSql;
 public sealed class PostgreSqlPartitionLeaseTable(NpgsqlDataSource dataSource) : IPartitionLeaseTable
 {
     private const string Columns = "partition, owner, epoch, extract(epoch from (expires_at - now()))::float8";
+    private const string LeaseColumns = "l.partition, l.owner, l.epoch, extract(epoch from (l.expires_at - now()))::float8";
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<PartitionLease>> ReadAllAsync(CancellationToken cancellationToken) =>
@@ -24,8 +25,10 @@ public sealed class PostgreSqlPartitionLeaseTable(NpgsqlDataSource dataSource) :
             async token =>
             {
                 // An expired lease is not renewed: the silo must take it again, which bumps the epoch.
+                // Rows are locked in partition order, the order batched writes take them in.
                 await using var command = dataSource.CreateCommand(
-                    $"update fabric_leases set expires_at = now() + @ttl where owner = @silo and partition = any(@partitions) and expires_at > now() returning {Columns}");
+                    "with locked as (select partition from fabric_leases where owner = @silo and partition = any(@partitions) and expires_at > now() order by partition for update) " +
+                    $"update fabric_leases l set expires_at = now() + @ttl from locked where l.partition = locked.partition returning {LeaseColumns}");
                 command.Parameters.AddWithValue("ttl", ttl);
                 command.Parameters.AddWithValue("silo", siloId);
                 command.Parameters.AddWithValue("partitions", partitions.ToArray());
@@ -40,11 +43,14 @@ public sealed class PostgreSqlPartitionLeaseTable(NpgsqlDataSource dataSource) :
             {
                 // The row lock waits for fenced writes holding the lease row FOR SHARE to commit;
                 // the condition is re-checked after the wait, so two silos never take one partition.
+                // The candidates are chosen in the caller's order, then locked in partition order
+                // (the order batched writes take them in), so a takeover and a batch never deadlock.
                 await using var command = dataSource.CreateCommand(
-                    "with taken as (select partition from fabric_leases where partition = any(@partitions) and (owner is null or expires_at <= now()) " +
-                    "order by array_position(@partitions, partition) limit @max for update) " +
+                    "with wanted as (select partition from fabric_leases where partition = any(@partitions) and (owner is null or expires_at <= now()) " +
+                    "order by array_position(@partitions, partition) limit @max), " +
+                    "taken as (select l.partition from fabric_leases l join wanted w on w.partition = l.partition where l.owner is null or l.expires_at <= now() order by l.partition for update of l) " +
                     "update fabric_leases l set owner = @silo, epoch = l.epoch + 1, expires_at = now() + @ttl from taken where l.partition = taken.partition " +
-                    "returning l.partition, l.owner, l.epoch, extract(epoch from (l.expires_at - now()))::float8");
+                    $"returning {LeaseColumns}");
                 command.Parameters.AddWithValue("partitions", candidates.ToArray());
                 command.Parameters.AddWithValue("max", max);
                 command.Parameters.AddWithValue("silo", siloId);
@@ -58,7 +64,9 @@ public sealed class PostgreSqlPartitionLeaseTable(NpgsqlDataSource dataSource) :
         Transient.RetryAsync(
             async token =>
             {
-                await using var command = dataSource.CreateCommand("update fabric_leases set owner = null, expires_at = null where owner = @silo and partition = any(@partitions)");
+                await using var command = dataSource.CreateCommand(
+                    "with locked as (select partition from fabric_leases where owner = @silo and partition = any(@partitions) order by partition for update) " +
+                    "update fabric_leases l set owner = null, expires_at = null from locked where l.partition = locked.partition");
                 command.Parameters.AddWithValue("silo", siloId);
                 command.Parameters.AddWithValue("partitions", partitions.ToArray());
                 return await command.ExecuteNonQueryAsync(token);

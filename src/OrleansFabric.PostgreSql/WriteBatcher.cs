@@ -18,8 +18,13 @@ namespace OrleansFabric.PostgreSql;
 /// batch back (PostgreSQL answered, so nothing was committed); every write of that batch is
 /// then run alone, so only the faulty one reports the error. Any other failure (the connection
 /// broke) leaves the outcome unknown and is reported to every write of the batch, as it would
-/// be to a lone write: the runtime reloads those activations from what is durable. Rows never
-/// deadlock between batches: an activation has at most one write of a given state in flight.
+/// be to a lone write: the runtime reloads those activations from what is durable.
+/// <para>
+/// A batch takes row locks in one global order, (partition, row), and lease renewals and
+/// takeovers lock lease rows in partition order too, so a batch holding one lease row
+/// <c>FOR SHARE</c> never waits for a renewal that waits for it (a deadlock PostgreSQL would
+/// only break after <c>deadlock_timeout</c>, stalling every write behind it).
+/// </para>
 /// </remarks>
 internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
 {
@@ -50,9 +55,12 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
     /// null when it matched no row. Cancellation is not forwarded: once queued, a write may share a
     /// transaction with others, and an abandoned write still commits or fails as a whole.
     /// </summary>
-    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command)
+    /// <param name="command">The statement.</param>
+    /// <param name="partition">Its place in the lock order: the partition whose lease row it locks.</param>
+    /// <param name="row">The row it writes, unique per table (the table's name is part of it).</param>
+    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command, int partition, string row)
     {
-        var pending = new PendingWrite(command, new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingWrite(command, partition, row, new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously));
         _queue.Enqueue(pending);
         if (Interlocked.Increment(ref _flushers) <= MaxConcurrentBatches)
         {
@@ -85,6 +93,7 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
                     break;
                 }
 
+                batch.Sort(static (x, y) => x.Partition != y.Partition ? x.Partition.CompareTo(y.Partition) : string.CompareOrdinal(x.Row, y.Row));
                 await ExecuteBatchAsync(batch);
             }
 
@@ -164,5 +173,5 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
         return copy;
     }
 
-    private sealed record PendingWrite(NpgsqlBatchCommand Command, TaskCompletionSource<long?> Completion);
+    private sealed record PendingWrite(NpgsqlBatchCommand Command, int Partition, string Row, TaskCompletionSource<long?> Completion);
 }

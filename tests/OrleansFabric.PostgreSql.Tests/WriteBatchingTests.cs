@@ -155,6 +155,44 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         Assert.InRange(storage.WriteTransactions - transactionsBefore, 1, 2 * WriteBatcher.MaxConcurrentBatches);
     }
 
+    [Fact]
+    public async Task Batches_and_lease_renewals_over_many_partitions_never_deadlock()
+    {
+        // PostgreSQL breaks a deadlock after deadlock_timeout: at 60 s, one would stall this
+        // test far past its 30 s bound instead of passing unnoticed after a 1 s hiccup.
+        var settings = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Options = "-c deadlock_timeout=60s" };
+        await using var dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        var storage = new PostgreSqlGrainStorage(dataSource, "silo-r");
+        var leases = new PostgreSqlPartitionLeaseTable(dataSource);
+        int[] partitions = [0, 1, 2, 3];
+        foreach (var partition in partitions)
+        {
+            await database.SetLeaseAsync(partition, "silo-r", 1, 60);
+        }
+
+        // 64 writers over 4 partitions (each batch holds several lease rows FOR SHARE) while
+        // the leases are renewed over and over (each renewal locks all four rows).
+        var writers = Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            var grain = NewGrain();
+            var fence = new WriteFence(partitions[i % partitions.Length], 1);
+            string? etag = null;
+            for (var version = 0; version < 40; version++)
+            {
+                etag = await storage.WriteAsync(grain, "s", s_payload, etag, fence, default);
+            }
+        })).ToList();
+        var renewals = Task.Run(async () =>
+        {
+            for (var renewal = 0; renewal < 500 && writers.Any(writer => !writer.IsCompleted); renewal++)
+            {
+                Assert.Equal(4, (await leases.RenewAsync("silo-r", partitions, TimeSpan.FromMinutes(1), default)).Count);
+            }
+        });
+
+        await Task.WhenAll([.. writers, renewals]).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>
     private async Task<NpgsqlTransaction> LockLeaseAsync(int partition)
     {
