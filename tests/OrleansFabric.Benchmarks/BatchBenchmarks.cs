@@ -324,15 +324,16 @@ internal static class BatchBenchmarks
             return (duplicates, complete, final);
         }
 
-        // The durable copy must agree: every batch row holds 100 assignments, 100 distinct contents in 100 distinct slots.
+        // The durable copy must agree: every batch row holds 100 assignments, 100 distinct contents
+        // in 100 distinct slots (each assignment is stored as [essay_id, text_storage_id, file, ticks]).
         await using var command = dataSource.CreateCommand("""
             with batch as (
                 select convert_from(payload, 'UTF8')::jsonb as state from fabric_grain_state
                 where grain_type = 'essay-batch' and grain_key like 'run-%')
             select count(*) from batch
             where jsonb_array_length(state->'assignments') = $1
-              and (select count(distinct a->>'textStorageId') from jsonb_array_elements(state->'assignments') a) = $1
-              and (select count(distinct a->>'essayId') from jsonb_array_elements(state->'assignments') a) = $1
+              and (select count(distinct a->>1) from jsonb_array_elements(state->'assignments') a) = $1
+              and (select count(distinct a->>0) from jsonb_array_elements(state->'assignments') a) = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = Slots });
         var persisted = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
