@@ -98,7 +98,18 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
                 }
 
                 batch.Sort(static (x, y) => x.Partition != y.Partition ? x.Partition.CompareTo(y.Partition) : string.CompareOrdinal(x.Row, y.Row));
-                await ExecuteBatchAsync(batch);
+                try
+                {
+                    await ExecuteBatchAsync(batch);
+                }
+                catch (Exception exception)
+                {
+                    // Whatever went wrong, no write is left waiting and the flusher goes on.
+                    foreach (var write in batch)
+                    {
+                        write.Completion.TrySetException(exception);
+                    }
+                }
             }
 
             // A write enqueued after the last dequeue, while every flusher was busy, found no

@@ -80,7 +80,9 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         Assert.Equal(stored, (await storage.ReadAsync(existing, "s", default))!.ETag);
         for (var i = 0; i < good.Count; i++)
         {
-            Assert.Equal(etags[i], (await storage.ReadAsync(good[i], "s", default))!.ETag);
+            var record = await storage.ReadAsync(good[i], "s", default);
+            Assert.Equal(etags[i], record!.ETag);
+            Assert.Equal(s_payload, record.Payload.ToArray());
         }
 
         var (sent, transactions) = (storage.WritesSent - sentBefore, storage.WriteTransactions - transactionsBefore);
