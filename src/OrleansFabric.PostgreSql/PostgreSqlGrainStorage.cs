@@ -11,33 +11,34 @@ namespace OrleansFabric.PostgreSql;
 /// the ETag and the writer still holding the grain's partition lease at its epoch: the lease
 /// row is read <c>FOR SHARE</c> in the same statement, so a takeover (which updates that row)
 /// waits for an in-flight write to commit, and a paused or partitioned silo can never
-/// overwrite a newer owner's state. Writes of many grains in flight at once share a
-/// transaction (<see cref="WriteBatcher"/>).
+/// overwrite a newer owner's state. Reads and writes of many grains in flight at once share
+/// round trips and transactions (<see cref="StatementBatcher"/>).
 /// </summary>
 public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
 {
     private const string Lease = "with lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share) ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
 
-    private readonly WriteBatcher _writes = WriteBatcher.For(dataSource);
+    private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
 
-    /// <summary>Writes sent over this data source so far, state and reminders (a diagnostic: writes per transaction).</summary>
-    public long WritesSent => _writes.Statements;
+    /// <summary>Statements sent over this data source's batches so far: state reads and writes, reminder writes (a diagnostic).</summary>
+    public long StatementsSent => _statements.Statements;
 
-    /// <summary>Transactions those writes took: fewer than writes when writes were batched.</summary>
-    public long WriteTransactions => _writes.Transactions;
+    /// <summary>Transactions those statements took: fewer than statements when they were batched.</summary>
+    public long Transactions => _statements.Transactions;
 
     /// <inheritdoc/>
     public Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
         Transient.RetryAsync(
-            async token =>
+            token =>
             {
-                await using var command = dataSource.CreateCommand($"select payload, etag from fabric_grain_state where {Key}");
+                token.ThrowIfCancellationRequested();
+                var command = new NpgsqlBatchCommand($"select payload, etag from fabric_grain_state where {Key}");
                 AddKey(command.Parameters, grainId, stateName);
-                await using var reader = await command.ExecuteReaderAsync(token);
-                return await reader.ReadAsync(token)
-                    ? new GrainStateRecord(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture))
-                    : null;
+                return _statements.QueryAsync<GrainStateRecord?>(
+                    command,
+                    static reader => new GrainStateRecord(reader.GetFieldValue<byte[]>(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture)),
+                    noRow: null);
             },
             cancellationToken);
 
@@ -64,7 +65,7 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             command.Parameters.AddWithValue("expected", ParseETag(expectedETag));
         }
 
-        if (await _writes.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag)
+        if (await _statements.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag)
         {
             return etag.ToString(CultureInfo.InvariantCulture);
         }

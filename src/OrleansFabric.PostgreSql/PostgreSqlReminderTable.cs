@@ -7,14 +7,14 @@ namespace OrleansFabric.PostgreSql;
 /// <summary>
 /// Durable reminders in PostgreSQL, indexed by partition so a partition's new owner loads its
 /// reminders. Registrations and removals share transactions with grain state writes
-/// (<see cref="WriteBatcher"/>); both are idempotent, so a failed one is simply retried.
+/// (<see cref="StatementBatcher"/>); both are idempotent, so a failed one is simply retried.
 /// </summary>
 public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IReminderTable
 {
     /// <summary>Reminder statements lock no lease row: in a batch they come after every state write, by row.</summary>
     private const int RowOrder = int.MaxValue;
 
-    private readonly WriteBatcher _writes = WriteBatcher.For(dataSource);
+    private readonly StatementBatcher _writes = StatementBatcher.For(dataSource);
 
     /// <inheritdoc/>
     public Task<string> UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken)

@@ -131,10 +131,10 @@ internal static class BatchBenchmarks
         await LoadAsync(warmUp, concurrency, Provision, cancellationToken);
         await RegisterAllAsync(workload, RegisterAsync, cancellationToken);
         storage.Reset();
-        var transactionsBefore = (inner as PostgreSqlGrainStorage)?.WriteTransactions ?? 0;
+        var transactionsBefore = (inner as PostgreSqlGrainStorage)?.Transactions ?? 0;
         var load = await LoadAsync(workload, concurrency, Provision, cancellationToken);
         var (writes, ticks, bytes) = (storage.Writes, storage.Ticks, storage.Bytes);
-        var transactions = ((inner as PostgreSqlGrainStorage)?.WriteTransactions ?? 0) - transactionsBefore;
+        var transactions = ((inner as PostgreSqlGrainStorage)?.Transactions ?? 0) - transactionsBefore;
         var (duplicates, complete, final) = await VerifyGrainsAsync(silo.GrainFactory, dataSource, workload, cancellationToken);
         var toMs = 1000.0 / Stopwatch.Frequency;
         var profile = string.Create(

@@ -2,6 +2,7 @@ using System.Text;
 using Npgsql;
 using OrleansFabric.Runtime.Persistence;
 using OrleansFabric.Runtime.Reminders;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.PostgreSql.Tests;
 
@@ -22,7 +23,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
     {
         var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
         await database.SetLeaseAsync(4, "silo-a", 1, 60);
-        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
+        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
         var grains = Enumerable.Range(0, 40).Select(_ => NewGrain()).ToList();
 
         List<Task<string>> writes;
@@ -35,16 +36,16 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
 
         var etags = await Task.WhenAll(writes);
 
+        // At most MaxConcurrentBatches were sent while the lock was held; the rest waited and
+        // went out together, at most one batch per flusher.
+        Assert.Equal(40, storage.StatementsSent - sentBefore);
+        Assert.InRange(storage.Transactions - transactionsBefore, 1, 2 * StatementBatcher.MaxConcurrentBatches);
         Assert.Equal(40, etags.Distinct().Count());
         for (var i = 0; i < grains.Count; i++)
         {
             Assert.Equal(etags[i], (await storage.ReadAsync(grains[i], "s", default))!.ETag);
         }
 
-        // At most MaxConcurrentBatches were sent while the lock was held; the rest waited and
-        // went out together, at most one batch per flusher.
-        Assert.Equal(40, storage.WritesSent - sentBefore);
-        Assert.InRange(storage.WriteTransactions - transactionsBefore, 1, 2 * WriteBatcher.MaxConcurrentBatches);
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         var existing = NewGrain();
         var stored = await storage.WriteAsync(existing, "s", s_payload, null, fence, default);
         var good = Enumerable.Range(0, 20).Select(_ => NewGrain()).ToList();
-        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
+        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
 
         Task<string> conflicting, faulty;
         List<Task<string>> writes;
@@ -74,6 +75,8 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         var etags = await Task.WhenAll(writes);
         var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => conflicting);
         var error = await Assert.ThrowsAsync<PostgresException>(() => faulty);
+        var (sent, transactions) = (storage.StatementsSent - sentBefore, storage.Transactions - transactionsBefore);
+        Assert.True(transactions < sent, $"{transactions} transactions for {sent} statements");
 
         Assert.Equal(stored, conflict.StoredETag);
         Assert.Equal("22021", error.SqlState);
@@ -85,8 +88,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
             Assert.Equal(s_payload, record.Payload.ToArray());
         }
 
-        var (sent, transactions) = (storage.WritesSent - sentBefore, storage.WriteTransactions - transactionsBefore);
-        Assert.True(transactions < sent, $"{transactions} transactions for {sent} statements");
+
     }
 
     [Fact]
@@ -96,7 +98,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         await database.SetLeaseAsync(6, "silo-a", 1, 60);
         var fence = new WriteFence(6, 1);
         var grains = Enumerable.Range(0, 64).Select(_ => NewGrain()).ToList();
-        var sentBefore = storage.WritesSent;
+        var sentBefore = storage.StatementsSent;
 
         // 64 writers each update their own record 25 times, as activations do: a write starts
         // when the previous one is acknowledged, so the queue fills and drains continuously.
@@ -110,6 +112,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
 
             return etag!;
         }))).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(64 * 25, storage.StatementsSent - sentBefore);
 
         for (var i = 0; i < grains.Count; i++)
         {
@@ -117,8 +120,54 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
             Assert.Equal(finalETags[i], stored!.ETag);
             Assert.Equal("{\"v\":25}", Encoding.UTF8.GetString(stored.Payload.Span));
         }
+    }
 
-        Assert.Equal(64 * 25, storage.WritesSent - sentBefore);
+    [Fact]
+    public async Task Reads_queued_behind_statements_in_flight_share_round_trips()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(3, "silo-a", 1, 60);
+        var stored = new Dictionary<GrainId, string>();
+        foreach (var grain in Enumerable.Range(0, 30).Select(_ => NewGrain()))
+        {
+            stored[grain] = await storage.WriteAsync(grain, "s", s_payload, null, WriteFence.None, default);
+        }
+
+        var missing = NewGrain();
+        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
+        Task<GrainStateRecord?>[] reads;
+        Task<GrainStateRecord?> missingRead;
+        List<Task<string>> blocked = [];
+        await using (var held = await LockLeaseAsync(3))
+        {
+            // Occupy every flusher with a fenced write that waits for the lease row.
+            for (var i = 1; i <= StatementBatcher.MaxConcurrentBatches; i++)
+            {
+                blocked.Add(storage.WriteAsync(NewGrain(), "s", s_payload, null, new WriteFence(3, 1), default));
+                var waiting = i;
+                await Eventually.PollAsync(async () => await SessionsWaitingOnLocksAsync() >= waiting, $"{waiting} writes waiting for the lease row", TimeSpan.FromSeconds(30));
+            }
+
+            reads = [.. stored.Keys.Select(grain => storage.ReadAsync(grain, "s", default))];
+            missingRead = storage.ReadAsync(missing, "s", default);
+            Assert.All(reads, read => Assert.False(read.IsCompleted));
+            await held.CommitAsync();
+        }
+
+        await Task.WhenAll(blocked);
+        var records = await Task.WhenAll(reads);
+
+        Assert.Equal([.. stored.Values], records.Select(record => record!.ETag));
+        Assert.All(records, record => Assert.Equal(s_payload, record!.Payload.ToArray()));
+        Assert.Null(await missingRead);
+        Assert.Equal(StatementBatcher.MaxConcurrentBatches + 31, storage.StatementsSent - sentBefore);
+        Assert.InRange(storage.Transactions - transactionsBefore, 1, 2 * StatementBatcher.MaxConcurrentBatches);
+    }
+
+    private async Task<long> SessionsWaitingOnLocksAsync()
+    {
+        await using var command = database.DataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]
@@ -134,7 +183,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
             await reminders.UpsertAsync(new ReminderEntry(grain, "r", start, TimeSpan.FromMinutes(1), 7, string.Empty), default);
         }
 
-        var (sentBefore, transactionsBefore) = (storage.WritesSent, storage.WriteTransactions);
+        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
         List<Task> writes;
         await using (var held = await LockLeaseAsync(7))
         {
@@ -153,8 +202,8 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
 
         var stored = await reminders.ReadPartitionsAsync([7], default);
         Assert.All(reminded, grain => Assert.Equal(start.AddHours(1), stored.Single(entry => entry.GrainId == grain).StartAt));
-        Assert.Equal(30, storage.WritesSent - sentBefore);
-        Assert.InRange(storage.WriteTransactions - transactionsBefore, 1, 2 * WriteBatcher.MaxConcurrentBatches);
+        Assert.Equal(30, storage.StatementsSent - sentBefore);
+        Assert.InRange(storage.Transactions - transactionsBefore, 1, 2 * StatementBatcher.MaxConcurrentBatches);
     }
 
     [Fact]

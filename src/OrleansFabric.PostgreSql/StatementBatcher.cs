@@ -5,12 +5,12 @@ using Npgsql;
 namespace OrleansFabric.PostgreSql;
 
 /// <summary>
-/// Group commit across grains: single-row writes (grain state, reminders) that arrive while
-/// earlier ones are in flight are sent together, as one <see cref="NpgsqlBatch"/> (one round
-/// trip, one implicit transaction, one commit). Under load a silo has many activations writing
-/// at once, and a round trip and a commit per write are most of the cost; a lone write is sent
-/// at once, so light load pays nothing. Every provider over one data source shares one
-/// batcher (<see cref="For"/>).
+/// Group commit across grains: single-row statements (grain state reads and writes, reminder
+/// writes) that arrive while earlier ones are in flight are sent together, as one
+/// <see cref="NpgsqlBatch"/> (one round trip, one implicit transaction, one commit). Under load
+/// a silo has many activations writing at once, and a round trip and a commit per write are
+/// most of the cost; a lone statement is sent at once, so light load pays nothing. Every
+/// provider over one data source shares one batcher (<see cref="For"/>).
 /// </summary>
 /// <remarks>
 /// Each statement is conditional (ETag and lease) and reports a mismatch as "no row", so one
@@ -26,9 +26,9 @@ namespace OrleansFabric.PostgreSql;
 /// only break after <c>deadlock_timeout</c>, stalling every write behind it).
 /// </para>
 /// </remarks>
-internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
+internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
 {
-    private static readonly ConditionalWeakTable<NpgsqlDataSource, WriteBatcher> s_batchers = [];
+    private static readonly ConditionalWeakTable<NpgsqlDataSource, StatementBatcher> s_batchers = [];
 
     /// <summary>
     /// Batches in flight at once: one commits while the next fills. More split the same queue
@@ -40,13 +40,13 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
     /// <summary>Statements per batch: bounds one transaction's size and lock footprint.</summary>
     internal const int MaxBatchSize = 64;
 
-    private readonly ConcurrentQueue<PendingWrite> _queue = new();
+    private readonly ConcurrentQueue<PendingStatement> _queue = new();
     private int _flushers;
     private long _transactions;
     private long _statements;
 
     /// <summary>The batcher of <paramref name="dataSource"/>, shared by every provider that writes through it.</summary>
-    public static WriteBatcher For(NpgsqlDataSource dataSource) => s_batchers.GetValue(dataSource, source => new WriteBatcher(source));
+    public static StatementBatcher For(NpgsqlDataSource dataSource) => s_batchers.GetValue(dataSource, source => new StatementBatcher(source));
 
     /// <summary>Round trips sent so far, each one transaction.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
@@ -62,9 +62,20 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
     /// <param name="command">The statement.</param>
     /// <param name="partition">Its place in the lock order: the partition whose lease row it locks.</param>
     /// <param name="row">The row it writes, unique per table (the table's name is part of it).</param>
-    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command, int partition, string row)
+    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command, int partition, string row) =>
+        QueueAsync<long?>(command, partition, row, static reader => reader.GetInt64(0), noRow: null);
+
+    /// <summary>
+    /// Runs a query for at most one row in the next batch (reads of many activations starting at
+    /// once, after a failover, share round trips too) and maps the row, or returns
+    /// <paramref name="noRow"/>. A read takes no lock; its place in the batch does not matter.
+    /// </summary>
+    public Task<T> QueryAsync<T>(NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> readRow, T noRow) =>
+        QueueAsync(command, -1, string.Empty, readRow, noRow);
+
+    private Task<T> QueueAsync<T>(NpgsqlBatchCommand command, int partition, string row, Func<NpgsqlDataReader, T> readRow, T noRow)
     {
-        var pending = new PendingWrite(command, partition, row, new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingStatement<T>(command, partition, row, readRow, noRow);
         _queue.Enqueue(pending);
         if (Interlocked.Increment(ref _flushers) <= MaxConcurrentBatches)
         {
@@ -81,7 +92,7 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
 
     private async Task FlushAsync()
     {
-        var batch = new List<PendingWrite>(MaxBatchSize);
+        var batch = new List<PendingStatement>(MaxBatchSize);
         while (true)
         {
             while (true)
@@ -104,16 +115,16 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
                 }
                 catch (Exception exception)
                 {
-                    // Whatever went wrong, no write is left waiting and the flusher goes on.
-                    foreach (var write in batch)
+                    // Whatever went wrong, no statement is left waiting and the flusher goes on.
+                    foreach (var statement in batch)
                     {
-                        write.Completion.TrySetException(exception);
+                        statement.Fail(exception);
                     }
                 }
             }
 
-            // A write enqueued after the last dequeue, while every flusher was busy, found no
-            // free flusher: the flusher leaving now must not leave it behind.
+            // A statement enqueued after the last dequeue, while every flusher was busy, found
+            // no free flusher: the flusher leaving now must not leave it behind.
             Interlocked.Decrement(ref _flushers);
             if (_queue.IsEmpty)
             {
@@ -128,49 +139,53 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task ExecuteBatchAsync(List<PendingWrite> writes)
+    private async Task ExecuteBatchAsync(List<PendingStatement> statements)
     {
         try
         {
-            var results = await RunAsync(writes);
-            for (var i = 0; i < writes.Count; i++)
+            // Nothing is answered before the whole batch has committed.
+            var results = await RunAsync(statements);
+            for (var i = 0; i < statements.Count; i++)
             {
-                writes[i].Completion.TrySetResult(results[i]);
+                statements[i].Complete(results[i]);
             }
         }
-        catch (PostgresException) when (writes.Count > 1)
+        catch (PostgresException) when (statements.Count > 1)
         {
-            foreach (var write in writes)
+            foreach (var statement in statements)
             {
-                await ExecuteBatchAsync([write with { Command = Copy(write.Command) }]);
+                statement.Command = Copy(statement.Command);
+                await ExecuteBatchAsync([statement]);
             }
         }
         catch (Exception exception)
         {
-            foreach (var write in writes)
+            foreach (var statement in statements)
             {
-                write.Completion.TrySetException(exception);
+                statement.Fail(exception);
             }
         }
     }
 
-    private async Task<long?[]> RunAsync(List<PendingWrite> writes)
+    private async Task<object?[]> RunAsync(List<PendingStatement> statements)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var write in writes)
+        foreach (var statement in statements)
         {
-            batch.BatchCommands.Add(write.Command);
+            batch.BatchCommands.Add(statement.Command);
         }
 
         Interlocked.Increment(ref _transactions);
-        Interlocked.Add(ref _statements, writes.Count);
-        var results = new long?[writes.Count];
-        await using var reader = await batch.ExecuteReaderAsync();
-        for (var i = 0; i < writes.Count; i++)
+        Interlocked.Add(ref _statements, statements.Count);
+        var results = new object?[statements.Count];
+        await using (var reader = await batch.ExecuteReaderAsync())
         {
-            results[i] = await reader.ReadAsync() ? reader.GetInt64(0) : null;
-            await reader.NextResultAsync();
+            for (var i = 0; i < statements.Count; i++)
+            {
+                results[i] = await reader.ReadAsync() ? statements[i].Read(reader) : null;
+                await reader.NextResultAsync();
+            }
         }
 
         return results;
@@ -188,5 +203,36 @@ internal sealed class WriteBatcher(NpgsqlDataSource dataSource)
         return copy;
     }
 
-    private sealed record PendingWrite(NpgsqlBatchCommand Command, int Partition, string Row, TaskCompletionSource<long?> Completion);
+    /// <summary>A queued statement: where it goes in the lock order, and how its answer is read and given.</summary>
+    private abstract class PendingStatement(NpgsqlBatchCommand command, int partition, string row)
+    {
+        public NpgsqlBatchCommand Command { get; set; } = command;
+
+        public int Partition { get; } = partition;
+
+        public string Row { get; } = row;
+
+        /// <summary>Maps the current row; the value is given only once the batch has committed.</summary>
+        public abstract object? Read(NpgsqlDataReader reader);
+
+        /// <summary>Gives the value <see cref="Read"/> returned, or the no-row value for null.</summary>
+        public abstract void Complete(object? value);
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingStatement<T>(NpgsqlBatchCommand command, int partition, string row, Func<NpgsqlDataReader, T> readRow, T noRow)
+        : PendingStatement(command, partition, row)
+    {
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override object? Read(NpgsqlDataReader reader) => new Box(readRow(reader));
+
+        public override void Complete(object? value) => Completion.TrySetResult(value is Box box ? box.Value : noRow);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+
+        /// <summary>Tells a row whose value is null or default from no row at all.</summary>
+        private sealed record Box(T Value);
+    }
 }
