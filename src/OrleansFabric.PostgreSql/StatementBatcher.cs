@@ -13,12 +13,13 @@ namespace OrleansFabric.PostgreSql;
 /// provider over one data source shares one batcher (<see cref="For"/>).
 /// </summary>
 /// <remarks>
-/// Each statement is conditional (ETag and lease) and reports a mismatch as "no row", so one
+/// A state write is conditional (ETag and lease) and reports a mismatch as "no row", so one
 /// grain's conflict never fails the others. A statement that raises an error rolls the whole
-/// batch back (PostgreSQL answered, so nothing was committed); every write of that batch is
-/// then run alone, so only the faulty one reports the error. Any other failure (the connection
-/// broke) leaves the outcome unknown and is reported to every write of the batch, as it would
-/// be to a lone write: the runtime reloads those activations from what is durable.
+/// batch back (PostgreSQL answered, so nothing was committed); every statement of that batch
+/// is then run alone, so only the faulty one reports the error. Any other failure (the
+/// connection broke) leaves the outcome unknown and is reported to every statement of the
+/// batch, as it would be to a lone one: the runtime reloads those activations from what is
+/// durable, and reminder writes and reads are retried (they are idempotent).
 /// <para>
 /// A batch takes row locks in one global order, (partition, row), and lease renewals and
 /// takeovers lock lease rows in partition order too, so a batch holding one lease row
