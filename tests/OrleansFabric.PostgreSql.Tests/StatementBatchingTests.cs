@@ -12,7 +12,7 @@ namespace OrleansFabric.PostgreSql.Tests;
 /// its partition locked, so fenced writes wait in the server until the test lets them go: every
 /// write is queued while the earlier batches are still in flight.
 /// </summary>
-public sealed class WriteBatchingTests(Database database) : IClassFixture<Database>
+public sealed class StatementBatchingTests(Database database) : IClassFixture<Database>
 {
     private static readonly byte[] s_payload = Encoding.UTF8.GetBytes("{\"v\":1}");
 
@@ -188,7 +188,7 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
         await using (var held = await LockLeaseAsync(7))
         {
             // The same transaction holds the reminder rows, so their updates wait too.
-            await using (var command = new NpgsqlCommand("select 1 from fabric_reminders where partition = 7 for update", held.Connection, held))
+            await using (var command = new NpgsqlCommand("select 1 from fabric_reminders where partition = 7 for update", held.Connection, held.Transaction))
             {
                 await command.ExecuteNonQueryAsync();
             }
@@ -245,12 +245,28 @@ public sealed class WriteBatchingTests(Database database) : IClassFixture<Databa
     }
 
     /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>
-    private async Task<NpgsqlTransaction> LockLeaseAsync(int partition)
+    private async Task<HeldLock> LockLeaseAsync(int partition)
     {
         var connection = await database.DataSource.OpenConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
         await using var command = new NpgsqlCommand($"select 1 from fabric_leases where partition = {partition} for update", connection, transaction);
         await command.ExecuteScalarAsync();
-        return transaction;
+        return new HeldLock(connection, transaction);
+    }
+
+    /// <summary>An open transaction holding row locks; disposing it returns its connection to the pool.</summary>
+    private sealed class HeldLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public NpgsqlConnection Connection { get; } = connection;
+
+        public NpgsqlTransaction Transaction { get; } = transaction;
+
+        public Task CommitAsync() => Transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
     }
 }
