@@ -30,21 +30,27 @@ internal sealed class TimedGrainStorage(IGrainStorage inner) : IGrainStorage
     public Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
         inner.ReadAsync(grainId, stateName, cancellationToken);
 
-    public async Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        TimeAsync(() => inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken), payload.Length);
+
+    public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        TimeAsync(() => inner.AppendAsync(grainId, stateName, entry, expectedETag, fence, cancellationToken), entry.Length);
+
+    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
+
+    private async Task<string> TimeAsync(Func<Task<string>> write, int bytes)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken);
+            return await write();
         }
         finally
         {
             Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - started);
-            Interlocked.Add(ref _bytes, payload.Length);
+            Interlocked.Add(ref _bytes, bytes);
             Interlocked.Increment(ref _writes);
         }
     }
-
-    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
-        inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
 }

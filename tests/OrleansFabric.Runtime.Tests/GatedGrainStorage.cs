@@ -25,6 +25,21 @@ public sealed class GatedGrainStorage(InMemoryGrainStorage inner) : IGrainStorag
 
     public async Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
+        await PassGateAsync().ConfigureAwait(false);
+        return await Inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    {
+        await PassGateAsync().ConfigureAwait(false);
+        return await Inner.AppendAsync(grainId, stateName, entry, expectedETag, fence, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        Inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
+
+    private async Task PassGateAsync()
+    {
         Interlocked.Increment(ref _writes);
         var arrived = WriteArrived;
         WriteArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,10 +48,5 @@ public sealed class GatedGrainStorage(InMemoryGrainStorage inner) : IGrainStorag
         {
             await gate.Task.ConfigureAwait(false);
         }
-
-        return await Inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken).ConfigureAwait(false);
     }
-
-    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
-        Inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
 }

@@ -58,6 +58,12 @@ public sealed class ClusterConnection(InMemoryClusterTables tables, InMemoryGrai
         return storage.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken);
     }
 
+    public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    {
+        CheckFence(fence);
+        return storage.AppendAsync(grainId, stateName, entry, expectedETag, fence, cancellationToken);
+    }
+
     public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         CheckFence(fence);

@@ -4,8 +4,8 @@ using OrleansFabric.Runtime.Persistence;
 namespace OrleansFabric.TestKit;
 
 /// <summary>
-/// In-memory grain storage whose next <see cref="FailNextWrites"/> writes fail as a database
-/// outage would (an I/O error, not an ETag conflict), storing nothing.
+/// In-memory grain storage whose next <see cref="FailNextWrites"/> writes (journal appends
+/// included) fail as a database outage would (an I/O error, not an ETag conflict), storing nothing.
 /// </summary>
 public sealed class FlakyGrainStorage : IGrainStorage
 {
@@ -24,7 +24,17 @@ public sealed class FlakyGrainStorage : IGrainStorage
     public Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken) =>
         Inner.ReadAsync(grainId, stateName, cancellationToken);
 
-    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        Fails() ?? Inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken);
+
+    public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        Fails() ?? Inner.AppendAsync(grainId, stateName, entry, expectedETag, fence, cancellationToken);
+
+    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        Inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
+
+    /// <summary>The failure this write gets, or null when it goes through.</summary>
+    private Task<string>? Fails()
     {
         if (Interlocked.Decrement(ref _failNextWrites) >= 0)
         {
@@ -32,9 +42,6 @@ public sealed class FlakyGrainStorage : IGrainStorage
         }
 
         Interlocked.Increment(ref _failNextWrites);
-        return Inner.WriteAsync(grainId, stateName, payload, expectedETag, fence, cancellationToken);
+        return null;
     }
-
-    public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
-        Inner.ClearAsync(grainId, stateName, expectedETag, fence, cancellationToken);
 }

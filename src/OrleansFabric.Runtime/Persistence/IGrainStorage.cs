@@ -7,6 +7,11 @@ namespace OrleansFabric.Runtime.Persistence;
 /// <see cref="InconsistentStateException"/> and changes nothing. The fence carries the
 /// writer's partition lease; a provider that enforces leases rejects writes from a silo
 /// that no longer holds the partition at that epoch.
+/// <para>
+/// A record may carry a journal: entries appended after its payload (a snapshot), each
+/// changing the record's ETag like a write. A write replaces the payload and discards the
+/// journal; a clear deletes both. Reading returns the payload with the journal in append order.
+/// </para>
 /// </summary>
 public interface IGrainStorage
 {
@@ -19,6 +24,13 @@ public interface IGrainStorage
     /// </summary>
     Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a record.</summary>
+    /// <summary>
+    /// Appends one journal entry to an existing record and returns its new ETag, with the same
+    /// ETag and fence checks as a write (there is no append without a record:
+    /// <paramref name="expectedETag"/> is required). The caller hands <paramref name="entry"/> over.
+    /// </summary>
+    Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a record and its journal.</summary>
     Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken);
 }

@@ -46,6 +46,29 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
+    public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expectedETag);
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = (grainId, stateName);
+        if (!_records.TryGetValue(key, out var stored) || stored.ETag != expectedETag)
+        {
+            throw Conflict(grainId, stateName, expectedETag);
+        }
+
+        var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+
+        // Records are never changed in place: a reader holding the previous one keeps its journal.
+        var record = stored with { ETag = etag, Journal = [.. stored.Journal, entry] };
+        if (!_records.TryUpdate(key, record, stored))
+        {
+            throw Conflict(grainId, stateName, expectedETag);
+        }
+
+        return Task.FromResult(etag);
+    }
+
     public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
