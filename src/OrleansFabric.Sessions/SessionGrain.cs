@@ -15,7 +15,7 @@ namespace OrleansFabric.Sessions;
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
 /// </summary>
 public sealed partial class SessionGrain(
-    [PersistentState("session")] IPersistentState<SessionState> state,
+    [PersistentState("session")] IJournaledState<SessionState, SessionChange> state,
     IOptions<SessionsOptions> options,
     IBrain brain,
     TimeProvider time,
@@ -24,17 +24,12 @@ public sealed partial class SessionGrain(
     IWebhookSender webhook,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, IRemindable
 {
-    /// <summary>How many accepted message ids a session remembers to detect duplicates.</summary>
-    public const int RememberedMessageIds = 1000;
-
     private const int BrainAttempts = 3;
-    private const int HistoryExchanges = 20;
     private const string ResumeReminder = "resume";
 
     private SessionKey _key = null!;
     private string _sessionKey = string.Empty;
     private SessionStrategy _strategy;
-    private HashSet<string> _recent = new(StringComparer.Ordinal);
     private RunningTurn? _running;
     private IDisposable? _aggregationTimer;
     private bool _resumeRegistered;
@@ -61,9 +56,8 @@ public sealed partial class SessionGrain(
 
         _key = key;
         _strategy = Options.StrategyFor(key.Channel);
-        _recent = new HashSet<string>(Session.RecentMessageIds, StringComparer.Ordinal);
         _resumeRegistered = Session.Pending.Count > 0;
-        _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, state.WriteStateAsync);
+        _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, cancellationToken => state.AppendAsync(new SessionChange { Outbox = Session.Outbox }, cancellationToken));
 
         // Messages accepted before a crash or hand-off are answered now, and committed
         // answers the webhook has not acknowledged are delivered.
@@ -86,7 +80,7 @@ public sealed partial class SessionGrain(
         ApiIds.Check(message.MessageId, "message_id");
         ArgumentNullException.ThrowIfNull(message.Text);
         ApiIds.CheckText(message.Text, "text");
-        if (_recent.Contains(message.MessageId))
+        if (Session.Remembers(message.MessageId))
         {
             return new SubmitResult(SubmitOutcome.Duplicate, Session.Pending.Count);
         }
@@ -108,10 +102,8 @@ public sealed partial class SessionGrain(
             _resumeRegistered = true;
         }
 
-        Session.Pending.Add(new PendingMessage(message, time.GetUtcNow()));
+        await state.AppendAsync(new SessionChange { Accepted = new PendingMessage(message, time.GetUtcNow()) }, cancellationToken);
         _acceptedSinceTick = true;
-        Remember(message.MessageId);
-        await state.WriteStateAsync(cancellationToken);
         ReportQueue();
 
         switch (_strategy)
@@ -162,7 +154,6 @@ public sealed partial class SessionGrain(
 
         await UnregisterReminderAsync(ResumeReminder, cancellationToken);
         _resumeRegistered = false;
-        _recent.Clear();
         ReportQueue();
         notifications.Notify(_sessionKey);
     }
@@ -284,10 +275,11 @@ public sealed partial class SessionGrain(
 
     private async Task CommitTurnAsync(RunningTurn turn, BackgroundResult<BrainReply> result)
     {
-
-        var superseded = turn.Controller.IsCancellationRequested;
-        var completed = !superseded && result.IsSuccess;
-        if (completed)
+        // Nothing of a superseded turn is committed or delivered; its messages stay queued.
+        var status = turn.Controller.IsCancellationRequested || result.IsCanceled ? TurnRecord.Cancelled
+            : result.Exception is not null ? TurnRecord.Failed
+            : TurnRecord.Completed;
+        if (status == TurnRecord.Completed)
         {
             // Before the commit: a committed answer always has a durable wake-up for its delivery.
             await _outbox.PrepareAsync(CancellationToken.None);
@@ -295,42 +287,25 @@ public sealed partial class SessionGrain(
 
         var now = time.GetUtcNow();
         var ids = turn.Covered.Select(pending => pending.Message.MessageId).ToList();
-        string status;
-        if (superseded || result.IsCanceled)
+        var seq = Session.NextSeq;
+        var reply = status == TurnRecord.Completed ? result.Value!.Text : null;
+        var change = new SessionChange
         {
-            // Nothing of a superseded turn is committed or delivered; its messages stay queued.
-            status = TurnRecord.Cancelled;
-            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, null, null, turn.StartedAt, now));
-        }
-        else if (result.Exception is { } failure)
+            Turn = new TurnRecord(turn.TurnId, seq, status, ids, reply, status == TurnRecord.Failed ? result.Exception!.Message : null, turn.StartedAt, now),
+            KeepTurns = Options.TurnHistory,
+        };
+        if (reply is not null)
         {
-            status = TurnRecord.Failed;
-            Session.Turns.Add(new TurnRecord(turn.TurnId, Session.NextSeq++, status, ids, null, failure.Message, turn.StartedAt, now));
-            RemoveAnswered(turn);
-        }
-        else
-        {
-            status = TurnRecord.Completed;
-            var reply = result.Value!;
-            var seq = Session.NextSeq++;
-            Session.Turns.Add(new TurnRecord(turn.TurnId, seq, status, ids, reply.Text, null, turn.StartedAt, now));
-            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply.Text));
-            Session.History.Add(new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply.Text));
-            if (Session.History.Count > HistoryExchanges)
+            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply));
+            change = change with
             {
-                Session.History.RemoveRange(0, Session.History.Count - HistoryExchanges);
-            }
-
-            Session.TurnsCompleted++;
-            RemoveAnswered(turn);
+                Exchange = new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply),
+                Outbox = _outbox.Enabled ? Session.Outbox : null,
+            };
         }
 
-        if (Session.Turns.Count > Options.TurnHistory)
-        {
-            Session.Turns.RemoveRange(0, Session.Turns.Count - Options.TurnHistory);
-        }
-
-        await state.WriteStateAsync();
+        // The record, the answered messages leaving the queue, the history and the outbox: one write.
+        await state.AppendAsync(change);
         _running = null;
         turn.Controller.Dispose();
         metrics.TurnEnded(_key, _strategy, status, now - turn.StartedAt);
@@ -357,23 +332,6 @@ public sealed partial class SessionGrain(
             ["message_ids"] = new JsonArray([.. messageIds.Select(id => (JsonNode)JsonValue.Create(id))]),
             ["response"] = new JsonObject { ["text"] = response },
         });
-
-    private void RemoveAnswered(RunningTurn turn)
-    {
-        var answered = turn.Covered.Select(pending => pending.Message.MessageId).ToHashSet(StringComparer.Ordinal);
-        Session.Pending.RemoveAll(pending => answered.Contains(pending.Message.MessageId));
-    }
-
-    private void Remember(string messageId)
-    {
-        Session.RecentMessageIds.Add(messageId);
-        _recent.Add(messageId);
-        if (Session.RecentMessageIds.Count > RememberedMessageIds)
-        {
-            _recent.Remove(Session.RecentMessageIds[0]);
-            Session.RecentMessageIds.RemoveAt(0);
-        }
-    }
 
     private void ReportQueue() =>
         metrics.QueueChanged(_sessionKey, _key, _strategy, Session.Pending.Count, Session.Pending.Count > 0 ? Session.Pending[0].ReceivedAt : null);

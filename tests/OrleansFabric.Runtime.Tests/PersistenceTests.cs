@@ -100,7 +100,7 @@ public sealed class PersistenceTests
         Assert.Equal(writesBefore + 2, storage.Writes);
     }
 
-    internal static Task WaitForTurnsAwaitingCommitAsync(TestKit.TestSilo silo, IBatchingCounterGrain grain, int count)
+    internal static Task WaitForTurnsAwaitingCommitAsync(TestKit.TestSilo silo, IGrain grain, int count)
     {
         var catalog = silo.Services.GetRequiredService<SiloRuntime>().Catalog;
         var grainId = ((GrainReference)(object)grain).GrainId;

@@ -23,6 +23,7 @@ internal static class Silos
                 services.AddGrain<IWorkerGrain, WorkerGrain>();
                 services.AddGrain<IBatchingCounterGrain, BatchingCounterGrain>();
                 services.AddGrain<IFlakyGrain, FlakyGrain>();
+                services.AddGrain<ILedgerGrain, LedgerGrain>();
                 if (storage is not null)
                 {
                     services.AddKeyedSingleton(PersistentStateAttribute.DefaultStorage, storage);

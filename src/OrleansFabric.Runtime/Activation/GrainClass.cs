@@ -54,15 +54,10 @@ internal sealed class GrainClass
         var persistent = parameter.GetCustomAttribute<PersistentStateAttribute>();
         if (persistent is not null)
         {
-            if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(IPersistentState<>))
-            {
-                throw new InvalidOperationException($"[PersistentState] parameter '{parameter.Name}' must be an IPersistentState<T>.");
-            }
-
+            var factory = PersistentStateFactory.For(type)
+                ?? throw new InvalidOperationException($"[PersistentState] parameter '{parameter.Name}' must be an IPersistentState<T> or an IJournaledState<TState, TEntry>.");
             var storage = services.GetKeyedService<IGrainStorage>(persistent.StorageName)
                 ?? throw new InvalidOperationException($"No grain storage named '{persistent.StorageName}' is configured (parameter '{parameter.Name}').");
-            var stateType = type.GetGenericArguments()[0];
-            var factory = PersistentStateFactory.For(stateType);
             return activation => factory(persistent.StateName, activation, storage);
         }
 

@@ -10,7 +10,7 @@ namespace OrleansFabric.Runtime.Persistence;
 /// write in flight at a time; writes requested meanwhile wait together for the next one,
 /// which serializes the state as it is when that write starts (group commit).
 /// </summary>
-internal sealed class PersistentState<T> : IPersistentState<T>, IActivationStateStore
+internal class PersistentState<T> : IPersistentState<T>, IActivationStateStore
     where T : class, new()
 {
     private readonly string _stateName;
@@ -50,9 +50,35 @@ internal sealed class PersistentState<T> : IPersistentState<T>, IActivationState
         State = JsonSerializer.Deserialize(record.Payload.Span, _typeInfo) ?? new T();
         ETag = record.ETag;
         RecordExists = true;
+        Restored(record);
     }
 
-    public Task WriteStateAsync(CancellationToken cancellationToken = default)
+    public virtual Task WriteStateAsync(CancellationToken cancellationToken = default) => RequestWrite(cancellationToken);
+
+    /// <summary>Completes when no write is in flight or waiting.</summary>
+    public Task FlushAsync() => _pump;
+
+    /// <summary>Called after a stored record was read into <see cref="State"/>; a journaled state replays its journal.</summary>
+    protected virtual void Restored(GrainStateRecord record)
+    {
+    }
+
+    /// <summary>One write to storage of what is waiting; returns the new ETag.</summary>
+    protected virtual Task<string> SaveAsync() => WriteSnapshotAsync(SerializeState());
+
+    /// <summary>The state as a fresh UTF-8 JSON array.</summary>
+    protected byte[] SerializeState() => JsonSerializer.SerializeToUtf8Bytes(State, _typeInfo);
+
+    /// <summary>Writes <paramref name="payload"/>, the state serialized, replacing the stored payload (and any journal).</summary>
+    protected Task<string> WriteSnapshotAsync(byte[] payload) =>
+        _storage.WriteAsync(_activation.GrainId, _stateName, payload, ETag, _activation.Fence, CancellationToken.None);
+
+    /// <summary>Appends <paramref name="entry"/> to the stored record's journal.</summary>
+    protected Task<string> AppendAsync(byte[] entry) =>
+        _storage.AppendAsync(_activation.GrainId, _stateName, entry, ETag!, _activation.Fence, CancellationToken.None);
+
+    /// <summary>Asks for a write of what is waiting; writes asked for while one is in flight share the next.</summary>
+    protected Task RequestWrite(CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -93,9 +119,6 @@ internal sealed class PersistentState<T> : IPersistentState<T>, IActivationState
         RecordExists = false;
     }
 
-    /// <summary>Completes when no write is in flight or waiting.</summary>
-    public Task FlushAsync() => _pump;
-
     /// <summary>Serves waiting writers until none is left; never throws (each waiter gets its outcome).</summary>
     private async Task PumpAsync()
     {
@@ -122,13 +145,13 @@ internal sealed class PersistentState<T> : IPersistentState<T>, IActivationState
 
     private async Task WriteOnceAsync()
     {
-        // A fresh array, handed over to the storage (which may keep it).
-        var payload = JsonSerializer.SerializeToUtf8Bytes(State, _typeInfo);
         _activation.WriteStarted();
         try
         {
-            // A started write is never cancelled: it either commits or fails as a whole.
-            ETag = await _storage.WriteAsync(_activation.GrainId, _stateName, payload, ETag, _activation.Fence, CancellationToken.None);
+            // SaveAsync serializes before its first await (fresh arrays, handed over to the
+            // storage, which may keep them). A started write is never cancelled: it either
+            // commits or fails as a whole.
+            ETag = await SaveAsync();
             RecordExists = true;
         }
         finally
