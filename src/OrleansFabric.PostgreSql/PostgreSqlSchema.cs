@@ -68,6 +68,20 @@ public static class PostgreSqlSchema
             raise notice 'lz4 is not available; large grain states are compressed with pglz';
         end $$;
         """,
+
+        // 3: grain state journals. An entry appended after a record's payload is a row of its own
+        // (an append writes only the entry, not the whole state), numbered by the ETag the append
+        // gave the record, so seq orders a record's entries; a write or clear of the record
+        // deletes them in the same statement.
+        """
+        create table fabric_grain_journal (
+            grain_type text not null,
+            grain_key text not null,
+            state_name text not null,
+            seq bigint not null,
+            payload bytea not null,
+            primary key (grain_type, grain_key, state_name, seq));
+        """,
     ];
 
     /// <summary>The schema version this build creates.</summary>

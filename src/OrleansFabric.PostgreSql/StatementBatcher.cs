@@ -5,16 +5,16 @@ using Npgsql;
 namespace OrleansFabric.PostgreSql;
 
 /// <summary>
-/// Group commit across grains: single-row statements (grain state reads and writes, reminder
-/// writes) that arrive while earlier ones are in flight are sent together, as one
+/// Group commit across grains: single-row statements (grain state reads, writes and journal
+/// appends, reminder writes) that arrive while earlier ones are in flight are sent together, as one
 /// <see cref="NpgsqlBatch"/> (one round trip, one implicit transaction, one commit). Under load
 /// a silo has many activations writing at once, and a round trip and a commit per write are
 /// most of the cost; a lone statement is sent at once, so light load pays nothing. Every
 /// provider over one data source shares one batcher (<see cref="For"/>).
 /// </summary>
 /// <remarks>
-/// A state write is conditional (ETag and lease) and reports a mismatch as "no row", so one
-/// grain's conflict never fails the others. A statement that raises an error rolls the whole
+/// A state write or append is conditional (ETag and lease) and reports a mismatch as "no row",
+/// so one grain's conflict never fails the others. A statement that raises an error rolls the whole
 /// batch back (PostgreSQL answered, so nothing was committed); every statement of that batch
 /// is then run alone, so only the faulty one reports the error. Any other failure (the
 /// connection broke) leaves the outcome unknown and is reported to every statement of the

@@ -20,10 +20,16 @@ public sealed class FencingTests(Database database) : IClassFixture<Database>
         Assert.False(string.IsNullOrEmpty(etag));
     }
 
+    /// <summary>Partition leases silo-a held at epoch 3 and lost: the owner, epoch and seconds left after, and the reason reported.</summary>
+    public static TheoryData<string, long, int, string> LostLeases { get; } = new()
+    {
+        { "silo-b", 3, 60, "held by 'silo-b'" },
+        { "silo-a", 4, 60, "at epoch 4" },
+        { "silo-a", 3, -1, "(expired)" },
+    };
+
     [Theory]
-    [InlineData("silo-b", 3, 60, "held by 'silo-b'")]
-    [InlineData("silo-a", 4, 60, "at epoch 4")]
-    [InlineData("silo-a", 3, -1, "(expired)")]
+    [MemberData(nameof(LostLeases))]
     public async Task A_write_without_the_lease_at_its_epoch_is_rejected_and_changes_nothing(string owner, long epoch, int seconds, string reason)
     {
         var grain = NewGrain();
@@ -36,6 +42,28 @@ public sealed class FencingTests(Database database) : IClassFixture<Database>
 
         Assert.Contains(reason, rejected.Message, StringComparison.Ordinal);
         Assert.Equal(etag, (await _siloA.ReadAsync(grain, "s", default))!.ETag);
+    }
+
+    [Theory]
+    [MemberData(nameof(LostLeases))]
+    public async Task An_append_or_a_clear_without_the_lease_at_its_epoch_is_rejected_and_changes_nothing(string owner, long epoch, int seconds, string reason)
+    {
+        var grain = NewGrain();
+        var fence = new WriteFence(4, 3);
+        var held = Encoding.UTF8.GetBytes("{\"add\":1}");
+        await database.SetLeaseAsync(4, "silo-a", 3, 60);
+        var etag = await _siloA.WriteAsync(grain, "s", s_payload, null, fence, default);
+        etag = await _siloA.AppendAsync(grain, "s", held, etag, fence, default);
+        await database.SetLeaseAsync(4, owner, epoch, seconds);
+
+        var rejected = await Assert.ThrowsAsync<InconsistentStateException>(() =>
+            _siloA.AppendAsync(grain, "s", Encoding.UTF8.GetBytes("{\"add\":2}"), etag, fence, default));
+
+        Assert.Contains(reason, rejected.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => _siloA.ClearAsync(grain, "s", etag, fence, default));
+        var stored = await _siloA.ReadAsync(grain, "s", default);
+        Assert.Equal(etag, stored!.ETag);
+        Assert.Equal([held], stored.Journal.Select(entry => entry.ToArray()));
     }
 
     [Fact]

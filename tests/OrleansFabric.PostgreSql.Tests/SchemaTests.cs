@@ -52,6 +52,7 @@ public sealed class SchemaTests
 
         Assert.NotNull(record);
         Assert.Equal("7", record.ETag);
+        Assert.Empty(record.Journal);
         using var state = System.Text.Json.JsonDocument.Parse(record.Payload);
         Assert.Equal((41, "Åsa"), (state.RootElement.GetProperty("count").GetInt32(), state.RootElement.GetProperty("name").GetString()));
         await using var version = dataSource.CreateCommand("select max(version) from fabric_schema_version");

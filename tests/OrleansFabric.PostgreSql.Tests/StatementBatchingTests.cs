@@ -23,29 +23,43 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
     {
         var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
         await database.SetLeaseAsync(4, "silo-a", 1, 60);
-        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
         var grains = Enumerable.Range(0, 40).Select(_ => NewGrain()).ToList();
 
-        List<Task<string>> writes;
-        await using (var held = await LockLeaseAsync(4))
-        {
-            writes = grains.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, new WriteFence(4, 1), default)).ToList();
-            Assert.All(writes, write => Assert.False(write.IsCompleted));
-            await held.CommitAsync();
-        }
-
-        var etags = await Task.WhenAll(writes);
+        var (etags, sent, transactions) = await RunBehindLockedLeaseAsync(storage, 4, () =>
+            grains.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, new WriteFence(4, 1), default)));
 
         // At most MaxConcurrentBatches were sent while the lock was held; the rest waited and
         // went out together, at most one batch per flusher.
-        Assert.Equal(40, storage.StatementsSent - sentBefore);
-        Assert.InRange(storage.Transactions - transactionsBefore, 1, 2 * StatementBatcher.MaxConcurrentBatches);
+        Assert.Equal(40, sent);
+        Assert.InRange(transactions, 1, 2 * StatementBatcher.MaxConcurrentBatches);
         Assert.Equal(40, etags.Distinct().Count());
         for (var i = 0; i < grains.Count; i++)
         {
             Assert.Equal(etags[i], (await storage.ReadAsync(grains[i], "s", default))!.ETag);
         }
+    }
 
+    [Fact]
+    public async Task Appends_queued_behind_appends_in_flight_share_transactions_like_writes()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(4, "silo-a", 1, 60);
+        var fence = new WriteFence(4, 1);
+        var grains = Enumerable.Range(0, 40).Select(_ => NewGrain()).ToList();
+        var written = await Task.WhenAll(grains.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, fence, default)));
+        var entries = grains.Select((_, i) => Encoding.UTF8.GetBytes($"{{\"add\":{i}}}")).ToList();
+
+        var (etags, sent, transactions) = await RunBehindLockedLeaseAsync(storage, 4, () =>
+            grains.Select((grain, i) => storage.AppendAsync(grain, "s", entries[i], written[i], fence, default)));
+
+        Assert.Equal(40, sent);
+        Assert.InRange(transactions, 1, 2 * StatementBatcher.MaxConcurrentBatches);
+        for (var i = 0; i < grains.Count; i++)
+        {
+            var record = await storage.ReadAsync(grains[i], "s", default);
+            Assert.Equal(etags[i], record!.ETag);
+            Assert.Equal(entries[i], Assert.Single(record.Journal).ToArray());
+        }
     }
 
     [Fact]
@@ -242,6 +256,26 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
         });
 
         await Task.WhenAll([.. writers, renewals]).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// Starts fenced statements while <paramref name="partition"/>'s lease row is locked (none may
+    /// complete before it is released), then awaits them; with the statements and transactions
+    /// <paramref name="storage"/> sent meanwhile.
+    /// </summary>
+    private async Task<(T[] Results, long Sent, long Transactions)> RunBehindLockedLeaseAsync<T>(PostgreSqlGrainStorage storage, int partition, Func<IEnumerable<Task<T>>> start)
+    {
+        var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
+        List<Task<T>> statements;
+        await using (var held = await LockLeaseAsync(partition))
+        {
+            statements = [.. start()];
+            Assert.All(statements, statement => Assert.False(statement.IsCompleted));
+            await held.CommitAsync();
+        }
+
+        var results = await Task.WhenAll(statements);
+        return (results, storage.StatementsSent - sentBefore, storage.Transactions - transactionsBefore);
     }
 
     /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>
