@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace OrleansFabric.Runtime.Persistence;
@@ -9,7 +10,9 @@ namespace OrleansFabric.Runtime.Persistence;
 /// </summary>
 public sealed class InMemoryGrainStorage : IGrainStorage
 {
-    private readonly ConcurrentDictionary<(GrainId, string), GrainStateRecord> _records = new();
+    // Many lock stripes: every write of every grain updates this dictionary, and with the
+    // default (one stripe per core) writers on different cores kept waiting for each other.
+    private readonly ConcurrentDictionary<(GrainId, string), GrainStateRecord> _records = new(Environment.ProcessorCount * 16, 1024);
     private long _version;
 
     /// <summary>The number of stored records.</summary>
@@ -46,7 +49,6 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     }
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expectedETag);
@@ -60,7 +62,9 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
 
         // Records are never changed in place: a reader holding the previous one keeps its journal.
-        var record = stored with { ETag = etag, Journal = [.. stored.Journal, entry] };
+        // An immutable list shares all but O(log n) of itself with the previous record's.
+        var journal = stored.Journal as ImmutableList<ReadOnlyMemory<byte>> ?? [.. stored.Journal];
+        var record = stored with { ETag = etag, Journal = journal.Add(entry) };
         if (!_records.TryUpdate(key, record, stored))
         {
             throw Conflict(grainId, stateName, expectedETag);
@@ -69,6 +73,7 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         return Task.FromResult(etag);
     }
 
+    /// <inheritdoc/>
     public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

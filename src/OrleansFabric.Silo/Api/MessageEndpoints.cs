@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OrleansFabric.Sessions;
 
 namespace OrleansFabric.Silo.Api;
@@ -39,7 +40,7 @@ internal static class MessageEndpoints
         var result = await grains.GetGrain<ISessionGrain>(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {
-            SubmitOutcome.Accepted or SubmitOutcome.Duplicate => TypedResults.Accepted(
+            SubmitOutcome.Accepted or SubmitOutcome.Duplicate => new AcceptedResult(
                 SessionEndpoints.Location(sessionKey),
                 new PostMessageResponse(sessionKey, request.MessageId, result.Outcome == SubmitOutcome.Accepted ? "accepted" : "duplicate", result.QueueDepth)),
             SubmitOutcome.QueueFull => Problems.For(
@@ -76,4 +77,22 @@ internal static class MessageEndpoints
         ?? (value.Contains(':', StringComparison.Ordinal)
             ? $"Field '{field}' must not contain ':' (it separates the parts of the session key tenant_id:agent_id:interlocutor_id:channel)."
             : null);
+
+    /// <summary>
+    /// The 202: its small body serialized at once and written with its length (no chunked
+    /// framing, no asynchronous serializer), since every accepted message is answered with it.
+    /// </summary>
+    private sealed class AcceptedResult(string location, PostMessageResponse body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(body, ApiJsonContext.Default.PostMessageResponse);
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status202Accepted;
+            response.Headers.Location = location;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = json.Length;
+            return response.Body.WriteAsync(json, 0, json.Length, httpContext.RequestAborted);
+        }
+    }
 }
