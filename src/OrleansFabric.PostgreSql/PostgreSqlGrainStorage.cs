@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
 using OrleansFabric.Runtime.Persistence;
@@ -17,26 +18,43 @@ namespace OrleansFabric.PostgreSql;
 /// deletes the entries. Reads, writes and appends of many grains in flight at once share round
 /// trips and transactions (<see cref="StatementBatcher"/>).
 /// </summary>
-public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
+public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
 {
     private const string Lease = "lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share), ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
 
-    /// <summary>Adds the record's entry to its journal, numbered by the ETag the append gave the record.</summary>
     private const string AppendEntry = "insert into fabric_grain_journal (grain_type, grain_key, state_name, seq, payload) select @type, @key, @name, etag, @payload from changed";
 
     private static readonly string s_stateKey = KeyOf("s");
     private static readonly string s_journalKey = KeyOf("j");
 
-    /// <summary>Deletes the record's journal: a write replaced its payload, or a clear deleted it.</summary>
     private static readonly string s_discardJournal = $"delete from fabric_grain_journal j where {s_journalKey} and exists (select 1 from changed)";
+
+    private static readonly Statement s_read = new($"select payload, etag, array(select j.payload from fabric_grain_journal j where {s_journalKey} order by j.seq) from fabric_grain_state where {Key}");
+
+    // Each conditional statement in two forms, indexed by whether the write is fenced by a lease.
+    private static readonly Statement[] s_insert = Fenced(fenced => Conditional(
+        fenced,
+        "insert into fabric_grain_state (grain_type, grain_key, state_name, partition, payload, etag) " +
+        $"select @type, @key, @name, @grainPartition, @payload, nextval('fabric_etag_seq'){(fenced ? " from lease" : string.Empty)} " +
+        "on conflict (grain_type, grain_key, state_name) do nothing returning etag",
+        s_discardJournal));
+
+    private static readonly Statement[] s_update = Fenced(fenced => Conditional(fenced, Update(fenced, "payload = @payload, "), s_discardJournal));
+
+    private static readonly Statement[] s_append = Fenced(fenced => Conditional(fenced, Update(fenced, string.Empty), AppendEntry));
+
+    private static readonly Statement[] s_clear = Fenced(fenced => Conditional(
+        fenced,
+        $"delete from fabric_grain_state s{(fenced ? " using lease" : string.Empty)} where {s_stateKey} and s.etag = @expected returning s.etag",
+        s_discardJournal));
 
     private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
 
-    /// <summary>Statements sent over this data source's batches so far: state reads, writes and appends, reminder writes (a diagnostic).</summary>
+    /// <summary>Statements sent through the batcher so far (a statement retried alone counts twice).</summary>
     public long StatementsSent => _statements.Statements;
 
-    /// <summary>Transactions those statements took: fewer than statements when they were batched.</summary>
+    /// <summary>Round trips (transactions) the batcher has sent so far.</summary>
     public long Transactions => _statements.Transactions;
 
     /// <inheritdoc/>
@@ -45,31 +63,19 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             token =>
             {
                 token.ThrowIfCancellationRequested();
-                var command = new NpgsqlBatchCommand(
-                    $"select payload, etag, array(select j.payload from fabric_grain_journal j where {s_journalKey} order by j.seq) from fabric_grain_state where {Key}");
-                AddKey(command.Parameters, grainId, stateName);
-                return _statements.QueryAsync<GrainStateRecord?>(command, ReadRecord, noRow: null);
+                return _statements.QueryAsync<GrainStateRecord?>(s_read.Batched(new Arguments(grainId, stateName)), ReadRecord, noRow: null);
             },
             cancellationToken);
 
     /// <inheritdoc/>
-    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
-    {
-        var fenced = fence.Partition >= 0;
-        var change = expectedETag is null
-            ? "insert into fabric_grain_state (grain_type, grain_key, state_name, partition, payload, etag) " +
-              $"select @type, @key, @name, @grainPartition, @payload, nextval('fabric_etag_seq'){(fenced ? " from lease" : string.Empty)} " +
-              "on conflict (grain_type, grain_key, state_name) do nothing returning etag"
-            : Update(fenced, "payload = @payload, ");
-        return ChangeAsync(Conditional(fenced, change, s_discardJournal), grainId, stateName, payload, expectedETag, fence, cancellationToken);
-    }
+    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        ChangeAsync(expectedETag is null ? s_insert : s_update, new Arguments(grainId, stateName, fence, siloId, expectedETag, payload), cancellationToken);
 
-    /// <inheritdoc/>
+    /// <summary>Adds the record's entry to its journal, numbered by the ETag the append gave the record.</summary>
     public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expectedETag);
-        var fenced = fence.Partition >= 0;
-        return ChangeAsync(Conditional(fenced, Update(fenced, string.Empty), AppendEntry), grainId, stateName, entry, expectedETag, fence, cancellationToken);
+        return ChangeAsync(s_append, new Arguments(grainId, stateName, fence, siloId, expectedETag, entry), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -86,30 +92,28 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             return;
         }
 
-        var fenced = fence.Partition >= 0;
-        var delete = $"delete from fabric_grain_state s{(fenced ? " using lease" : string.Empty)} where {s_stateKey} and s.etag = @expected returning s.etag";
-        await using var command = dataSource.CreateCommand(Conditional(fenced, delete, s_discardJournal));
-        AddParameters(command.Parameters, grainId, stateName, expectedETag, fence);
+        var arguments = new Arguments(grainId, stateName, fence, siloId, expectedETag);
+        var statement = s_clear[arguments.Fenced ? 1 : 0];
+        await using var command = dataSource.CreateCommand(statement.Sql);
+        statement.AddParameters(command.Parameters, arguments);
         if (await command.ExecuteScalarAsync(cancellationToken) is null)
         {
             throw await ConflictAsync(grainId, stateName, expectedETag, fence, cancellationToken);
         }
     }
 
-    /// <summary>
-    /// One statement that makes <paramref name="change"/> (a CTE <c>changed</c> returning the
-    /// record's new ETag, or no row when the ETag or, if fenced, the lease does not match) and,
-    /// only when it changed the record, <paramref name="journal"/>; it returns the new ETag or no row.
-    /// </summary>
+    private static long ParseETag(string etag) =>
+        long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
+
+    private static Statement[] Fenced(Func<bool, string> sql) => [new(sql(false)), new(sql(true))];
+
     private static string Conditional(bool fenced, string change, string journal) =>
         $"with {(fenced ? Lease : string.Empty)}changed as ({change}), journal as ({journal}) select etag from changed";
 
-    /// <summary>Gives the record with the expected ETag a new ETag, after <paramref name="set"/> (more assignments, each followed by ", ").</summary>
     private static string Update(bool fenced, string set) =>
         $"update fabric_grain_state s set {set}etag = nextval('fabric_etag_seq'), updated_at = now(){(fenced ? " from lease" : string.Empty)} " +
         $"where {s_stateKey} and s.etag = @expected returning s.etag";
 
-    /// <summary><see cref="Key"/> with its columns qualified by <paramref name="alias"/>.</summary>
     private static string KeyOf(string alias) => $"{alias}.{Key.Replace(" and ", $" and {alias}.", StringComparison.Ordinal)}";
 
     private static GrainStateRecord ReadRecord(NpgsqlDataReader reader) =>
@@ -118,43 +122,16 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             Journal = Array.ConvertAll(reader.GetFieldValue<byte[][]>(2), static entry => (ReadOnlyMemory<byte>)entry),
         };
 
-    /// <summary>Runs a write or an append (a <see cref="Conditional"/> statement) in the next batch and returns the new ETag.</summary>
-    private async Task<string> ChangeAsync(string sql, GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    private async Task<string> ChangeAsync(Statement[] forms, Arguments arguments, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var command = new NpgsqlBatchCommand(sql);
-        AddParameters(command.Parameters, grainId, stateName, expectedETag, fence);
-        command.Parameters.AddWithValue("grainPartition", fence.Partition >= 0 ? fence.Partition : 0);
-        command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("payload", NpgsqlDbType.Bytea) { TypedValue = payload });
-        if (await _statements.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag)
+        var command = forms[arguments.Fenced ? 1 : 0].Batched(arguments);
+        if (await _statements.ExecuteAsync(command, arguments.Fence.Partition, $"state|{arguments.Grain}|{arguments.StateName}") is { } etag)
         {
             return etag.ToString(CultureInfo.InvariantCulture);
         }
 
-        throw await ConflictAsync(grainId, stateName, expectedETag, fence, cancellationToken);
-    }
-
-    private static long ParseETag(string etag) =>
-        long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
-
-    private static void AddKey(NpgsqlParameterCollection parameters, GrainId grainId, string stateName)
-    {
-        parameters.AddWithValue("type", grainId.Type.Name);
-        parameters.AddWithValue("key", grainId.Key);
-        parameters.AddWithValue("name", stateName);
-    }
-
-    /// <summary>The parameters of a conditional statement: the key, the fence and the expected ETag (when there is one).</summary>
-    private void AddParameters(NpgsqlParameterCollection parameters, GrainId grainId, string stateName, string? expectedETag, WriteFence fence)
-    {
-        AddKey(parameters, grainId, stateName);
-        parameters.AddWithValue("partition", fence.Partition);
-        parameters.AddWithValue("silo", siloId);
-        parameters.AddWithValue("epoch", fence.Epoch);
-        if (expectedETag is not null)
-        {
-            parameters.AddWithValue("expected", ParseETag(expectedETag));
-        }
+        throw await ConflictAsync(arguments.Grain, arguments.StateName, arguments.ExpectedETag, arguments.Fence, cancellationToken);
     }
 
     /// <summary>Says why a conditional statement changed nothing: a lost lease or another ETag.</summary>
@@ -188,5 +165,75 @@ public sealed class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string s
             ExpectedETag = expectedETag,
             StoredETag = stored,
         };
+    }
+
+    /// <summary>What a statement's parameters are taken from.</summary>
+    private readonly record struct Arguments(
+        GrainId Grain,
+        string StateName,
+        WriteFence Fence = default,
+        string Silo = "",
+        string? ExpectedETag = null,
+        ReadOnlyMemory<byte> Payload = default)
+    {
+        public bool Fenced => Fence.Partition >= 0;
+
+        /// <summary>The parameter <paramref name="name"/> stands for, typed (no boxing) and unnamed (positional).</summary>
+        public NpgsqlParameter Parameter(string name) => name switch
+        {
+            "type" => new NpgsqlParameter<string> { TypedValue = Grain.Type.Name },
+            "key" => new NpgsqlParameter<string> { TypedValue = Grain.Key },
+            "name" => new NpgsqlParameter<string> { TypedValue = StateName },
+            "partition" => new NpgsqlParameter<int> { TypedValue = Fence.Partition },
+            "silo" => new NpgsqlParameter<string> { TypedValue = Silo },
+            "epoch" => new NpgsqlParameter<long> { TypedValue = Fence.Epoch },
+            "grainPartition" => new NpgsqlParameter<int> { TypedValue = Fenced ? Fence.Partition : 0 },
+            "payload" => new NpgsqlParameter<ReadOnlyMemory<byte>> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = Payload },
+            "expected" => new NpgsqlParameter<long> { TypedValue = ParseETag(ExpectedETag!) },
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a parameter of the grain state statements."),
+        };
+    }
+
+    /// <summary>
+    /// A statement written with named parameters for reading, turned once into positional ones
+    /// (<c>$1</c>, <c>$2</c>, … in order of first use). Npgsql sends a statement with positional
+    /// parameters as it is, instead of parsing and rewriting its text at every execution.
+    /// </summary>
+    private sealed partial class Statement
+    {
+        private readonly List<string> _names = [];
+
+        public Statement(string sql) =>
+            Sql = Placeholder().Replace(sql, match =>
+            {
+                var index = _names.IndexOf(match.Groups[1].Value);
+                if (index < 0)
+                {
+                    _names.Add(match.Groups[1].Value);
+                    index = _names.Count - 1;
+                }
+
+                return string.Create(CultureInfo.InvariantCulture, $"${index + 1}");
+            });
+
+        public string Sql { get; }
+
+        public NpgsqlBatchCommand Batched(in Arguments arguments)
+        {
+            var command = new NpgsqlBatchCommand(Sql);
+            AddParameters(command.Parameters, arguments);
+            return command;
+        }
+
+        public void AddParameters(NpgsqlParameterCollection parameters, in Arguments arguments)
+        {
+            foreach (var name in _names)
+            {
+                parameters.Add(arguments.Parameter(name));
+            }
+        }
+
+        [GeneratedRegex(@"@(\w+)")]
+        private static partial Regex Placeholder();
     }
 }

@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.PostgreSql;
+using OrleansFabric.Runtime;
+using OrleansFabric.Runtime.Persistence;
 using OrleansFabric.Silo.Hosting;
 using OrleansFabric.TestKit;
 
@@ -216,8 +220,18 @@ internal static partial class IngestBenchmarks
         var url = new Uri(address, "/v1/messages");
         var name = durable ? "silo, PostgreSQL" : "silo, embedded";
         var warm = await RunWrkAsync(wrk, script, url, connections, warmUp, threads, durable ? "pg-warm" : "mem-warm");
+        var postgres = app.Services.GetRequiredKeyedService<IGrainStorage>(PersistentStateAttribute.DefaultStorage) as PostgreSqlGrainStorage;
+        var (statementsBefore, transactionsBefore) = (postgres?.StatementsSent ?? 0, postgres?.Transactions ?? 0);
         var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {run.Rate:N0} accepted/s, {run.Errors} errors"));
+        if (postgres is not null)
+        {
+            var statements = postgres.StatementsSent - statementsBefore;
+            var transactions = postgres.Transactions - transactionsBefore;
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}: {statements:N0} state statements in {transactions:N0} transactions during the run ({statements / (double)Math.Max(1, transactions):F1} per transaction, {statements / (double)Math.Max(1, run.Accepted):F2} per accepted message)"));
+        }
 
         // wrk stops with requests in flight: the silo may have accepted up to one per
         // connection and run that wrk never counted, so those are allowed on top.
