@@ -8,44 +8,64 @@ namespace OrleansFabric.Runtime.Persistence;
 /// Grain storage in this process's memory, for the embedded single silo and tests. It has
 /// exactly the ETag semantics of the PostgreSQL provider; state is lost when the process exits.
 /// </summary>
+/// <remarks>
+/// Each record lives in a slot that is swapped atomically (compare and exchange on the
+/// slot's current record), so writes of different grains never wait for each other: every
+/// accepted message and every turn writes here, and lock stripes shared by many grains made
+/// the writers of a busy silo queue up. A cleared record's slot is closed and removed; a
+/// writer that finds a closed slot takes a fresh one.
+/// </remarks>
 public sealed class InMemoryGrainStorage : IGrainStorage
 {
-    // Many lock stripes: every write of every grain updates this dictionary, and with the
-    // default (one stripe per core) writers on different cores kept waiting for each other.
-    private readonly ConcurrentDictionary<(GrainId, string), GrainStateRecord> _records = new(Environment.ProcessorCount * 16, 1024);
+    /// <summary>How often a write retries after finding a slot closed by a concurrent clear (each time a fresh slot exists).</summary>
+    private const int SlotAttempts = 16;
+
+    private static readonly GrainStateRecord s_closed = new(ReadOnlyMemory<byte>.Empty, string.Empty);
+
+    private readonly ConcurrentDictionary<(GrainId, string), Slot> _slots = new();
     private long _version;
+    private int _count;
 
     /// <summary>The number of stored records.</summary>
-    public int Count => _records.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <inheritdoc/>
     public Task<GrainStateRecord?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_records.TryGetValue((grainId, stateName), out var record) ? record : null);
+        return Task.FromResult(Current(grainId, stateName));
     }
 
     /// <inheritdoc/>
     public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var key = (grainId, stateName);
-        var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+        var etag = NextETag();
+
         // The writer hands the payload over (IGrainStorage.WriteAsync): kept without a copy.
         var record = new GrainStateRecord(payload, etag);
-        if (expectedETag is null)
+        if (expectedETag is not null)
         {
-            if (!_records.TryAdd(key, record))
-            {
-                throw Conflict(grainId, stateName, expectedETag);
-            }
-        }
-        else if (!_records.TryGetValue(key, out var stored) || stored.ETag != expectedETag || !_records.TryUpdate(key, record, stored))
-        {
-            throw Conflict(grainId, stateName, expectedETag);
+            return Replace(grainId, stateName, expectedETag, _ => record);
         }
 
-        return Task.FromResult(etag);
+        for (var attempt = 0; attempt < SlotAttempts; attempt++)
+        {
+            var slot = _slots.GetOrAdd((grainId, stateName), static _ => new Slot());
+            switch (Interlocked.CompareExchange(ref slot.Record, record, null))
+            {
+                case null:
+                    Interlocked.Increment(ref _count);
+                    return Task.FromResult(etag);
+                case var closed when ReferenceEquals(closed, s_closed):
+                    _slots.TryRemove(KeyValuePair.Create((grainId, stateName), slot));
+                    continue;
+                default:
+                    throw Conflict(grainId, stateName, expectedETag);
+            }
+        }
+
+        throw new InvalidOperationException($"State '{stateName}' of {grainId} was cleared and re-created {SlotAttempts} times during one insert.");
     }
 
     /// <inheritdoc/>
@@ -53,48 +73,71 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     {
         ArgumentNullException.ThrowIfNull(expectedETag);
         cancellationToken.ThrowIfCancellationRequested();
-        var key = (grainId, stateName);
-        if (!_records.TryGetValue(key, out var stored) || stored.ETag != expectedETag)
-        {
-            throw Conflict(grainId, stateName, expectedETag);
-        }
-
-        var etag = Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+        var etag = NextETag();
 
         // Records are never changed in place: a reader holding the previous one keeps its journal.
         // An immutable list shares all but O(log n) of itself with the previous record's.
-        var journal = stored.Journal as ImmutableList<ReadOnlyMemory<byte>> ?? [.. stored.Journal];
-        var record = stored with { ETag = etag, Journal = journal.Add(entry) };
-        if (!_records.TryUpdate(key, record, stored))
-        {
-            throw Conflict(grainId, stateName, expectedETag);
-        }
-
-        return Task.FromResult(etag);
+        return Replace(grainId, stateName, expectedETag, stored =>
+            stored with { ETag = etag, Journal = (stored.Journal as ImmutableList<ReadOnlyMemory<byte>> ?? [.. stored.Journal]).Add(entry) });
     }
 
     /// <inheritdoc/>
     public Task ClearAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var key = (grainId, stateName);
         if (expectedETag is null)
         {
-            return _records.ContainsKey(key) ? Task.FromException(Conflict(grainId, stateName, expectedETag)) : Task.CompletedTask;
+            return Current(grainId, stateName) is null ? Task.CompletedTask : Task.FromException(Conflict(grainId, stateName, expectedETag));
         }
 
-        if (!_records.TryGetValue(key, out var stored) || stored.ETag != expectedETag || !_records.TryRemove(KeyValuePair.Create(key, stored)))
+        if (!_slots.TryGetValue((grainId, stateName), out var slot)
+            || Volatile.Read(ref slot.Record) is not { } stored
+            || stored.ETag != expectedETag
+            || !ReferenceEquals(Interlocked.CompareExchange(ref slot.Record, s_closed, stored), stored))
         {
             throw Conflict(grainId, stateName, expectedETag);
         }
 
+        Interlocked.Decrement(ref _count);
+        _slots.TryRemove(KeyValuePair.Create((grainId, stateName), slot));
         return Task.CompletedTask;
+    }
+
+    private string NextETag() => Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
+
+    private GrainStateRecord? Current(GrainId grainId, string stateName) =>
+        _slots.TryGetValue((grainId, stateName), out var slot) && Volatile.Read(ref slot.Record) is { } record && !ReferenceEquals(record, s_closed)
+            ? record
+            : null;
+
+    /// <summary>Swaps the stored record for <paramref name="next"/>(stored) if its ETag is <paramref name="expectedETag"/>.</summary>
+    private Task<string> Replace(GrainId grainId, string stateName, string expectedETag, Func<GrainStateRecord, GrainStateRecord> next)
+    {
+        if (_slots.TryGetValue((grainId, stateName), out var slot)
+            && Volatile.Read(ref slot.Record) is { } stored
+            && stored.ETag == expectedETag
+            && !ReferenceEquals(stored, s_closed))
+        {
+            var record = next(stored);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref slot.Record, record, stored), stored))
+            {
+                return Task.FromResult(record.ETag);
+            }
+        }
+
+        throw Conflict(grainId, stateName, expectedETag);
     }
 
     private InconsistentStateException Conflict(GrainId grainId, string stateName, string? expectedETag) =>
         new($"State '{stateName}' of {grainId} was changed by another writer (expected ETag '{expectedETag ?? "<none>"}').")
         {
             ExpectedETag = expectedETag,
-            StoredETag = _records.TryGetValue((grainId, stateName), out var stored) ? stored.ETag : null,
+            StoredETag = Current(grainId, stateName)?.ETag,
         };
+
+    /// <summary>Where one record lives: null before the first write, <see cref="s_closed"/> once cleared.</summary>
+    private sealed class Slot
+    {
+        public GrainStateRecord? Record;
+    }
 }

@@ -7,8 +7,11 @@ namespace OrleansFabric.Silo.Metrics;
 
 /// <summary>
 /// The time series of one instrument, one cell per distinct set of tag values. Recording a
-/// measurement is one dictionary lookup (no allocation once the series exists) and a short
-/// lock on its cell; the text is only formatted at scrape time.
+/// measurement is one dictionary lookup (no allocation once the series exists) and atomic
+/// updates of its cell, without a lock: every session of a tenant and channel records into
+/// the same cell, and a lock there made the threads of a busy silo wait for each other. The
+/// text is only formatted at scrape time; a histogram's count is the sum of the bucket counts
+/// read, so the two always agree in one scrape.
 /// </summary>
 internal sealed class InstrumentSeries
 {
@@ -48,32 +51,28 @@ internal sealed class InstrumentSeries
         }
 
         var cell = _cells.GetOrAdd(TagKey.From(tags), static (_, buckets) => new Cell(buckets.Length), _buckets);
-        lock (cell)
+        if (IsObservable)
         {
-            if (IsObservable)
-            {
-                // Observable instruments report their current total or value at each collection.
-                cell.Value = value;
-                return;
-            }
+            // Observable instruments report their current total or value at each collection.
+            cell.Set(value);
+            return;
+        }
 
-            switch (Kind)
-            {
-                case InstrumentKind.Histogram:
-                    var index = Array.BinarySearch(_buckets, value);
-                    cell.BucketCounts[index < 0 ? ~index : index]++;
-                    cell.Count++;
-                    cell.Value += value;
-                    break;
-                case InstrumentKind.Counter when value < 0:
-                    break;
-                case InstrumentKind.Counter or InstrumentKind.UpDownCounter:
-                    cell.Value += value;
-                    break;
-                default:
-                    cell.Value = value;
-                    break;
-            }
+        switch (Kind)
+        {
+            case InstrumentKind.Histogram:
+                var index = Array.BinarySearch(_buckets, value);
+                Interlocked.Increment(ref cell.BucketCounts[index < 0 ? ~index : index]);
+                cell.Add(value);
+                break;
+            case InstrumentKind.Counter when value < 0:
+                break;
+            case InstrumentKind.Counter or InstrumentKind.UpDownCounter:
+                cell.Add(value);
+                break;
+            default:
+                cell.Set(value);
+                break;
         }
     }
 
@@ -84,32 +83,28 @@ internal sealed class InstrumentSeries
     {
         foreach (var (key, cell) in _cells.OrderBy(pair => pair.Key.ToString(), StringComparer.Ordinal))
         {
-            lock (cell)
+            if (Kind != InstrumentKind.Histogram)
             {
-                if (Kind != InstrumentKind.Histogram)
-                {
-                    text.Append(Name);
-                    key.AppendLabels(text, null);
-                    text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
-                    continue;
-                }
-
-                long cumulative = 0;
-                for (var i = 0; i <= _buckets.Length; i++)
-                {
-                    cumulative += cell.BucketCounts[i];
-                    text.Append(Name).Append("_bucket");
-                    key.AppendLabels(text, i < _buckets.Length ? PrometheusText.Number(_buckets[i]) : "+Inf");
-                    text.Append(' ').Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                }
-
-                text.Append(Name).Append("_sum");
+                text.Append(Name);
                 key.AppendLabels(text, null);
                 text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
-                text.Append(Name).Append("_count");
-                key.AppendLabels(text, null);
-                text.Append(' ').Append(cell.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                continue;
             }
+
+            var cumulative = cell.Cumulative();
+            for (var i = 0; i < cumulative.Length; i++)
+            {
+                text.Append(Name).Append("_bucket");
+                key.AppendLabels(text, i < _buckets.Length ? PrometheusText.Number(_buckets[i]) : "+Inf");
+                text.Append(' ').Append(cumulative[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            text.Append(Name).Append("_sum");
+            key.AppendLabels(text, null);
+            text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
+            text.Append(Name).Append("_count");
+            key.AppendLabels(text, null);
+            text.Append(' ').Append(cumulative[^1].ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
     }
 
@@ -119,24 +114,14 @@ internal sealed class InstrumentSeries
         var readings = new List<SeriesReading>(_cells.Count);
         foreach (var (key, cell) in _cells)
         {
-            lock (cell)
+            if (Kind != InstrumentKind.Histogram)
             {
-                if (Kind != InstrumentKind.Histogram)
-                {
-                    readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, 0, [], []));
-                    continue;
-                }
-
-                var cumulative = new long[cell.BucketCounts.Length];
-                long running = 0;
-                for (var i = 0; i < cumulative.Length; i++)
-                {
-                    running += cell.BucketCounts[i];
-                    cumulative[i] = running;
-                }
-
-                readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, cell.Count, _buckets, cumulative));
+                readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, 0, [], []));
+                continue;
             }
+
+            var cumulative = cell.Cumulative();
+            readings.Add(new SeriesReading(Name, key.Labels(), cell.Value, cumulative[^1], _buckets, cumulative));
         }
 
         return readings;
@@ -152,12 +137,46 @@ internal sealed class InstrumentSeries
             : InstrumentKind.Gauge;
     }
 
+    /// <summary>One series' numbers, updated atomically by concurrent recorders.</summary>
     private sealed class Cell(int buckets)
     {
-        public double Value { get; set; }
+        private double _value;
 
-        public long Count { get; set; }
+        /// <summary>The total (counters, a histogram's sum) or the last value (gauges).</summary>
+        public double Value => Volatile.Read(ref _value);
 
+        /// <summary>Per bucket (the last is +Inf), not cumulative.</summary>
         public long[] BucketCounts { get; } = new long[buckets + 1];
+
+        public void Set(double value) => Volatile.Write(ref _value, value);
+
+        public void Add(double value)
+        {
+            var current = Volatile.Read(ref _value);
+            while (true)
+            {
+                var seen = Interlocked.CompareExchange(ref _value, current + value, current);
+                if (seen.Equals(current))
+                {
+                    return;
+                }
+
+                current = seen;
+            }
+        }
+
+        /// <summary>The bucket counts as Prometheus writes them: each includes those below it; the last is the count.</summary>
+        public long[] Cumulative()
+        {
+            var cumulative = new long[BucketCounts.Length];
+            long running = 0;
+            for (var i = 0; i < cumulative.Length; i++)
+            {
+                running += Volatile.Read(ref BucketCounts[i]);
+                cumulative[i] = running;
+            }
+
+            return cumulative;
+        }
     }
 }
