@@ -228,23 +228,26 @@ public sealed partial class SessionGrain(
             [.. Session.History]);
         _running = turn;
         LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count);
-        StartBackgroundWork(cancellationToken => ThinkAsync(input, turn.Controller, cancellationToken), result => EndTurnAsync(turn, result));
+        StartBackgroundWork(cancellationToken => ThinkAsync(input, turn.Controller, cancellationToken), result => EndTurnAsync(turn, result), turn.Controller.Token);
     }
 
-    /// <summary>Runs the brain off the mailbox, retrying failures (not cancellations) with exponential backoff.</summary>
-    private async Task<BrainReply> ThinkAsync(BrainInput input, TurnController controller, CancellationToken lifetime)
+    /// <summary>
+    /// Runs the brain off the mailbox, retrying failures (not cancellations) with exponential
+    /// backoff. <paramref name="cancellationToken"/> is cancelled by a supersede (the turn's
+    /// controller) and when the activation ends.
+    /// </summary>
+    private async Task<BrainReply> ThinkAsync(BrainInput input, TurnController controller, CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(controller.Token, lifetime);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await brain.RespondAsync(input, controller, linked.Token).ConfigureAwait(false);
+                return await brain.RespondAsync(input, controller, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (attempt < BrainAttempts && !linked.IsCancellationRequested && exception is not OperationCanceledException)
+            catch (Exception exception) when (attempt < BrainAttempts && !cancellationToken.IsCancellationRequested && exception is not OperationCanceledException)
             {
                 LogBrainRetry(logger, exception, _sessionKey, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, linked.Token).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -96,8 +96,8 @@ public sealed class SessionState : IJournaled<SessionChange>
             return;
         }
 
-        var answered = turn.MessageIds.ToHashSet(StringComparer.Ordinal);
-        Pending.RemoveAll(pending => answered.Contains(pending.Message.MessageId));
+        // A turn covers one message (queue) or the few that were pending: a scan beats a set.
+        Pending.RemoveAll(pending => turn.MessageIds.Contains(pending.Message.MessageId, StringComparer.Ordinal));
         if (turn.Status != TurnRecord.Completed)
         {
             return;

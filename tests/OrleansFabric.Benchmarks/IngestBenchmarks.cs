@@ -38,7 +38,11 @@ internal static partial class IngestBenchmarks
     /// (pgbench runs with <c>postgres</c>). All three by default; <c>kestrel,embedded</c> skips
     /// PostgreSQL when only the embedded ratio matters.
     /// </param>
-    public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp, string targets)
+    /// <param name="rounds">
+    /// How many times to measure every target, in turn. This machine is noisy: one run's ratio
+    /// varies by about a tenth either way, so several rounds and their median say more.
+    /// </param>
+    public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp, string targets, int rounds)
     {
         var selected = targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (selected.Except(["kestrel", "embedded", "postgres"], StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } unknown)
@@ -58,45 +62,54 @@ internal static partial class IngestBenchmarks
         try
         {
             var settings = $"wrk -t{threads} -c{connections} -d{seconds}s, {sessions:N0} sessions";
-            Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run)");
-            var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp) : default;
-            var embedded = selected.Contains("embedded") ? await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []) : default;
-            var durable = default(((long Accepted, long Errors, double Rate, double P50, double P99) Wrk, double DrainSeconds, long Lost));
-            var pgbench = 0.0;
-            if (selected.Contains("postgres"))
+            Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run), {rounds} round(s)");
+            var rows = new List<string>();
+            var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+            var lost = 0L;
+            for (var round = 1; round <= rounds; round++)
             {
-                await using var server = await PostgresServer.StartAsync();
-                var connectionString = await server.CreateDatabaseAsync("ingest");
-                durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
-                    "--Fabric:Clustering:Provider=PostgreSql",
-                    $"--Fabric:Clustering:ConnectionString={connectionString}",
-                    "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
-                    $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
-                    "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
-                ]);
-                pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+                var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp) : default;
+                if (selected.Contains("kestrel"))
+                {
+                    rows.Add(Row(round, "bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
+                }
+
+                if (selected.Contains("embedded"))
+                {
+                    var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []);
+                    lost += embedded.Lost;
+                    rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded / Kestrel", embedded.Wrk.Rate, bare.Rate) : "", (embedded.DrainSeconds, embedded.Lost)));
+                }
+
+                if (selected.Contains("postgres"))
+                {
+                    await using var server = await PostgresServer.StartAsync();
+                    var connectionString = await server.CreateDatabaseAsync("ingest");
+                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
+                        "--Fabric:Clustering:Provider=PostgreSql",
+                        $"--Fabric:Clustering:ConnectionString={connectionString}",
+                        "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
+                        $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
+                        "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
+                    ]);
+                    lost += durable.Lost;
+                    var pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+                    rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo / pgbench", durable.Wrk.Rate, pgbench), (durable.DrainSeconds, durable.Lost)));
+                    rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {round} | pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
+                }
             }
 
             Console.WriteLine();
-            Console.WriteLine($"| target ({settings}) | accepted (202)/s | errors | p50 ms | p99 ms | ratio | drained in s | lost |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            if (selected.Contains("kestrel"))
+            Console.WriteLine($"| round | target ({settings}) | accepted (202)/s | errors | p50 ms | p99 ms | ratio | drained in s | lost |");
+            Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+            rows.ForEach(Console.WriteLine);
+            foreach (var (name, values) in ratios)
             {
-                Console.WriteLine(Row("bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
+                values.Sort();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: median {values[values.Count / 2]:F2}x over {values.Count} round(s) ({string.Join(", ", values.Select(value => value.ToString("F2", CultureInfo.InvariantCulture) + "x"))})"));
             }
 
-            if (selected.Contains("embedded"))
-            {
-                Console.WriteLine(Row("silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
-            }
-
-            if (selected.Contains("postgres"))
-            {
-                Console.WriteLine(Row("silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
-            }
-
-            return embedded.Lost == 0 && durable.Lost == 0 ? 0 : 3;
+            return lost == 0 ? 0 : 3;
         }
         finally
         {
@@ -128,13 +141,23 @@ internal static partial class IngestBenchmarks
         return process.ExitCode;
     }
 
-    private static string Ratio(double rate, double reference, string name) =>
-        string.Create(CultureInfo.InvariantCulture, $"{rate / reference:F2}x of {name}");
+    /// <summary>Formats a ratio and keeps it for the median.</summary>
+    private static string Ratio(Dictionary<string, List<double>> ratios, string name, double rate, double reference)
+    {
+        var ratio = rate / reference;
+        if (!ratios.TryGetValue(name, out var values))
+        {
+            ratios[name] = values = [];
+        }
 
-    private static string Row(string name, (long Accepted, long Errors, double Rate, double P50, double P99) run, string ratio, (double DrainSeconds, long Lost)? check) =>
+        values.Add(ratio);
+        return string.Create(CultureInfo.InvariantCulture, $"{ratio:F2}x of {name[(name.IndexOf('/', StringComparison.Ordinal) + 2)..]}");
+    }
+
+    private static string Row(int round, string name, (long Accepted, long Errors, double Rate, double P50, double P99) run, string ratio, (double DrainSeconds, long Lost)? check) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"| {name} | {run.Rate:N0} | {run.Errors:N0} | {run.P50:F2} | {run.P99:F2} | {ratio} | {(check is { } c ? c.DrainSeconds.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(check is { } l ? l.Lost.ToString(CultureInfo.InvariantCulture) : "")} |");
+            $"| {round} | {name} | {run.Rate:N0} | {run.Errors:N0} | {run.P50:F2} | {run.P99:F2} | {ratio} | {(check is { } c ? c.DrainSeconds.ToString("F1", CultureInfo.InvariantCulture) : "")} | {(check is { } l ? l.Lost.ToString(CultureInfo.InvariantCulture) : "")} |");
 
     /// <summary>
     /// The ceiling: Kestrel in this process reading the same body, parsing it with

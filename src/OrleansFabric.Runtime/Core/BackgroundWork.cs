@@ -28,11 +28,11 @@ public sealed class BackgroundWork
         }
     }
 
-    internal static BackgroundWork Start<T>(ActivationData activation, Func<CancellationToken, Task<T>> work, Func<BackgroundResult<T>, Task> onCompleted)
+    internal static BackgroundWork Start<T>(ActivationData activation, Func<CancellationToken, Task<T>> work, Func<BackgroundResult<T>, Task> onCompleted, CancellationToken alsoCancelledBy)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(onCompleted);
-        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(activation.Lifetime);
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(activation.Lifetime, alsoCancelledBy);
         var handle = new BackgroundWork(cancellation);
         activation.BackgroundWorkStarted();
         _ = Task.Run(() => RunAsync(activation, work, onCompleted, cancellation), CancellationToken.None);

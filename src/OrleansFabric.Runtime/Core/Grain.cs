@@ -72,6 +72,9 @@ public abstract class Grain
     /// <see cref="BackgroundResult{T}.IsCanceled"/> set) unless the activation has ended.
     /// Running background work keeps the activation from idle deactivation.
     /// </summary>
-    protected BackgroundWork StartBackgroundWork<T>(Func<CancellationToken, Task<T>> work, Func<BackgroundResult<T>, Task> onCompleted) =>
-        BackgroundWork.Start(Context, work, onCompleted);
+    /// <param name="work">The work; its token is cancelled as described above.</param>
+    /// <param name="onCompleted">The completion turn.</param>
+    /// <param name="alsoCancelledBy">A token of the caller's that cancels the work's token too (one token for the work to watch).</param>
+    protected BackgroundWork StartBackgroundWork<T>(Func<CancellationToken, Task<T>> work, Func<BackgroundResult<T>, Task> onCompleted, CancellationToken alsoCancelledBy = default) =>
+        BackgroundWork.Start(Context, work, onCompleted, alsoCancelledBy);
 }

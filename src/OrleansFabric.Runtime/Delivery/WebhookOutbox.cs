@@ -99,7 +99,7 @@ public sealed partial class WebhookOutbox
         }
 
         var message = _state().Messages[0];
-        _sending = BackgroundWork.Start<bool>(Activation, cancellationToken => SendAsync(message, cancellationToken), result => OnSentAsync(message, result));
+        _sending = BackgroundWork.Start<bool>(Activation, cancellationToken => SendAsync(message, cancellationToken), result => OnSentAsync(message, result), CancellationToken.None);
     }
 
     /// <summary>The reminder's tick: resumes delivery, or removes the reminder once nothing is pending.</summary>
