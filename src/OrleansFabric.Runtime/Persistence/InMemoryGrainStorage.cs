@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Globalization;
 
 namespace OrleansFabric.Runtime.Persistence;
@@ -13,14 +12,16 @@ namespace OrleansFabric.Runtime.Persistence;
 /// slot's current record), so writes of different grains never wait for each other: every
 /// accepted message and every turn writes here, and lock stripes shared by many grains made
 /// the writers of a busy silo queue up. A cleared record's slot is closed and removed; a
-/// writer that finds a closed slot takes a fresh one.
+/// writer that finds a closed slot takes a fresh one. A journal is kept as a chain, newest
+/// entry first, so an append allocates one link and nothing it replaces becomes garbage; a
+/// read puts the chain in order.
 /// </remarks>
 public sealed class InMemoryGrainStorage : IGrainStorage
 {
     /// <summary>How often a write retries after finding a slot closed by a concurrent clear (each time a fresh slot exists).</summary>
     private const int SlotAttempts = 16;
 
-    private static readonly GrainStateRecord s_closed = new(ReadOnlyMemory<byte>.Empty, string.Empty);
+    private static readonly Stored s_closed = new(ReadOnlyMemory<byte>.Empty, string.Empty, null);
 
     private readonly ConcurrentDictionary<(GrainId, string), Slot> _slots = new();
     private long _version;
@@ -43,7 +44,7 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         var etag = NextETag();
 
         // The writer hands the payload over (IGrainStorage.WriteAsync): kept without a copy.
-        var record = new GrainStateRecord(payload, etag);
+        var record = new Stored(payload, etag, null);
         if (expectedETag is not null)
         {
             return Replace(grainId, stateName, expectedETag, _ => record);
@@ -75,10 +76,8 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         cancellationToken.ThrowIfCancellationRequested();
         var etag = NextETag();
 
-        // Records are never changed in place: a reader holding the previous one keeps its journal.
-        // An immutable list shares all but O(log n) of itself with the previous record's.
-        return Replace(grainId, stateName, expectedETag, stored =>
-            stored with { ETag = etag, Journal = (stored.Journal as ImmutableList<ReadOnlyMemory<byte>> ?? [.. stored.Journal]).Add(entry) });
+        // Records are never changed in place: the new one links to the previous one's journal.
+        return Replace(grainId, stateName, expectedETag, stored => stored with { ETag = etag, Journal = new JournalEntry(entry, stored.Journal) });
     }
 
     /// <inheritdoc/>
@@ -107,11 +106,11 @@ public sealed class InMemoryGrainStorage : IGrainStorage
 
     private GrainStateRecord? Current(GrainId grainId, string stateName) =>
         _slots.TryGetValue((grainId, stateName), out var slot) && Volatile.Read(ref slot.Record) is { } record && !ReferenceEquals(record, s_closed)
-            ? record
+            ? record.ToRecord()
             : null;
 
     /// <summary>Swaps the stored record for <paramref name="next"/>(stored) if its ETag is <paramref name="expectedETag"/>.</summary>
-    private Task<string> Replace(GrainId grainId, string stateName, string expectedETag, Func<GrainStateRecord, GrainStateRecord> next)
+    private Task<string> Replace(GrainId grainId, string stateName, string expectedETag, Func<Stored, Stored> next)
     {
         if (_slots.TryGetValue((grainId, stateName), out var slot)
             && Volatile.Read(ref slot.Record) is { } stored
@@ -132,12 +131,42 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         new($"State '{stateName}' of {grainId} was changed by another writer (expected ETag '{expectedETag ?? "<none>"}').")
         {
             ExpectedETag = expectedETag,
-            StoredETag = Current(grainId, stateName)?.ETag,
+            StoredETag = _slots.TryGetValue((grainId, stateName), out var slot) && Volatile.Read(ref slot.Record) is { } stored && !ReferenceEquals(stored, s_closed) ? stored.ETag : null,
         };
 
     /// <summary>Where one record lives: null before the first write, <see cref="s_closed"/> once cleared.</summary>
     private sealed class Slot
     {
-        public GrainStateRecord? Record;
+        public Stored? Record;
+    }
+
+    /// <summary>A record as kept: its journal newest first, so an append allocates one link.</summary>
+    private sealed record Stored(ReadOnlyMemory<byte> Payload, string ETag, JournalEntry? Journal)
+    {
+        public GrainStateRecord ToRecord()
+        {
+            if (Journal is null)
+            {
+                return new GrainStateRecord(Payload, ETag);
+            }
+
+            var journal = new ReadOnlyMemory<byte>[Journal.Count];
+            for (var entry = Journal; entry is not null; entry = entry.Previous)
+            {
+                journal[entry.Count - 1] = entry.Entry;
+            }
+
+            return new GrainStateRecord(Payload, ETag) { Journal = journal };
+        }
+    }
+
+    /// <summary>One journal entry and the ones before it; <see cref="Count"/> includes this one.</summary>
+    private sealed class JournalEntry(ReadOnlyMemory<byte> entry, JournalEntry? previous)
+    {
+        public ReadOnlyMemory<byte> Entry { get; } = entry;
+
+        public JournalEntry? Previous { get; } = previous;
+
+        public int Count { get; } = (previous?.Count ?? 0) + 1;
     }
 }
