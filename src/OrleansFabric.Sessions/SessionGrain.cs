@@ -33,6 +33,7 @@ public sealed partial class SessionGrain(
     private RunningTurn? _running;
     private IDisposable? _aggregationTimer;
     private bool _resumeRegistered;
+    private SessionMetrics.SessionGauge _queue = null!;
 
     /// <summary>
     /// A message was accepted since the resume reminder last ticked. A session that is still
@@ -56,6 +57,7 @@ public sealed partial class SessionGrain(
 
         _key = key;
         _strategy = Options.StrategyFor(key.Channel);
+        _queue = metrics.Track(_sessionKey, key, _strategy);
         _resumeRegistered = Session.Pending.Count > 0;
         _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, cancellationToken => state.AppendAsync(new SessionChange { Outbox = Session.Outbox }, cancellationToken));
 
@@ -70,7 +72,7 @@ public sealed partial class SessionGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _running?.Controller.RequestCancel();
-        metrics.QueueChanged(_sessionKey, _key, _strategy, 0, null);
+        metrics.Untrack(_sessionKey, _queue);
         return Task.CompletedTask;
     }
 
@@ -337,7 +339,7 @@ public sealed partial class SessionGrain(
         });
 
     private void ReportQueue() =>
-        metrics.QueueChanged(_sessionKey, _key, _strategy, Session.Pending.Count, Session.Pending.Count > 0 ? Session.Pending[0].ReceivedAt : null);
+        _queue.Set(Session.Pending.Count, Session.Pending.Count > 0 ? Session.Pending[0].ReceivedAt : null);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -51,20 +51,24 @@ public sealed class SessionMetrics : IDisposable
     internal void MessageAnswered(SessionKey key, TimeSpan latency) =>
         _messageToResponse.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("tenant", key.TenantId), new KeyValuePair<string, object?>("channel", key.Channel));
 
-    /// <summary>Records a session's queue (called by the session after every change; zero depth forgets it).</summary>
-    internal void QueueChanged(string sessionKey, SessionKey key, SessionStrategy strategy, int depth, DateTimeOffset? oldest)
+    /// <summary>
+    /// The queue gauge of an active session, kept until <see cref="Untrack"/>. The session sets
+    /// it after every change; that is two field writes, not a shared dictionary update per
+    /// message (which made the threads of a busy silo wait for each other).
+    /// </summary>
+    internal SessionGauge Track(string sessionKey, SessionKey key, SessionStrategy strategy)
     {
-        if (depth == 0)
-        {
-            _sessions.TryRemove(sessionKey, out _);
-            return;
-        }
-
-        _sessions[sessionKey] = new SessionGauge(key.TenantId, key.Channel, strategy.Name(), depth, oldest);
+        var gauge = new SessionGauge(key.TenantId, key.Channel, strategy.Name());
+        _sessions[sessionKey] = gauge;
+        return gauge;
     }
+
+    /// <summary>Forgets an ended session's gauge.</summary>
+    internal void Untrack(string sessionKey, SessionGauge gauge) => _sessions.TryRemove(KeyValuePair.Create(sessionKey, gauge));
 
     private IEnumerable<Measurement<long>> ObserveDepth() =>
         _sessions.Values
+            .Where(gauge => gauge.Depth > 0)
             .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
             .Select(group => new Measurement<long>(group.Sum(gauge => gauge.Depth), Tags(group.Key)));
 
@@ -72,13 +76,36 @@ public sealed class SessionMetrics : IDisposable
     {
         var now = DateTimeOffset.UtcNow;
         return _sessions.Values
-            .Where(gauge => gauge.Oldest is not null)
-            .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
-            .Select(group => new Measurement<double>(group.Max(gauge => (now - gauge.Oldest!.Value).TotalSeconds), Tags(group.Key)));
+            .Select(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy, Oldest: gauge.Oldest))
+            .Where(reading => reading.Oldest is not null)
+            .GroupBy(reading => (reading.Tenant, reading.Channel, reading.Strategy))
+            .Select(group => new Measurement<double>(group.Max(reading => (now - reading.Oldest!.Value).TotalSeconds), Tags(group.Key)));
     }
 
     private static KeyValuePair<string, object?>[] Tags((string Tenant, string Channel, string Strategy) key) =>
         [new("tenant", key.Tenant), new("channel", key.Channel), new("strategy", key.Strategy)];
 
-    private sealed record SessionGauge(string Tenant, string Channel, string Strategy, int Depth, DateTimeOffset? Oldest);
+    /// <summary>One session's queue: its depth and when its oldest unanswered message arrived.</summary>
+    internal sealed class SessionGauge(string tenant, string channel, string strategy)
+    {
+        private int _depth;
+        private long _oldestTicks;
+
+        public string Tenant { get; } = tenant;
+
+        public string Channel { get; } = channel;
+
+        public string Strategy { get; } = strategy;
+
+        public int Depth => Volatile.Read(ref _depth);
+
+        /// <summary>Null when nothing is pending.</summary>
+        public DateTimeOffset? Oldest => Volatile.Read(ref _oldestTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+        public void Set(int depth, DateTimeOffset? oldest)
+        {
+            Volatile.Write(ref _oldestTicks, depth > 0 && oldest is { } since ? since.UtcTicks : 0);
+            Volatile.Write(ref _depth, depth);
+        }
+    }
 }

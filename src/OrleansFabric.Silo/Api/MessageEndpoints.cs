@@ -13,8 +13,13 @@ internal static class MessageEndpoints
     /// <summary>When a client told <c>queue_full</c> should try again: a turn usually frees a place by then.</summary>
     internal static readonly TimeSpan QueueFullRetryAfter = TimeSpan.FromSeconds(1);
 
-    public static void MapMessageEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/v1/messages").MapPost("/", PostAsync);
+    public static void MapMessageEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Resolved once: taking it from the request's services would create a service scope
+        // for every message, and nothing else on this path needs one.
+        var grains = app.ServiceProvider.GetRequiredService<IGrainFactory>();
+        app.MapGroup("/v1/messages").MapPost("/", (HttpContext context, CancellationToken cancellationToken) => PostAsync(context, grains, cancellationToken));
+    }
 
     private static async Task<IResult> PostAsync(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
