@@ -135,6 +135,45 @@ public abstract class GrainStorageContractTests
         Assert.Empty(stored.Journal);
     }
 
+    [Fact]
+    public async Task Of_writers_racing_with_one_etag_exactly_one_wins_and_racing_a_clear_at_most_one_insert_does()
+    {
+        var etag = await Storage.WriteAsync(_grain, "s", s_payload, null, WriteFence.None, default);
+        for (var round = 0; round < 20; round++)
+        {
+            // Eight appends and an update, all expecting the same ETag, at once.
+            var expected = etag;
+            var writers = Enumerable.Range(0, 8)
+                .Select(writer => Task.Run(() => Storage.AppendAsync(_grain, "s", Encoding.UTF8.GetBytes($"[{round},{writer}]"), expected, WriteFence.None, default)))
+                .Append(Task.Run(() => Storage.WriteAsync(_grain, "s", s_payload, expected, WriteFence.None, default)))
+                .ToArray();
+            await Task.WhenAll(writers.Select(writer => writer.ContinueWith(static _ => { }, TaskScheduler.Default)));
+
+            var winner = Assert.Single(writers, writer => writer.IsCompletedSuccessfully);
+            Assert.All(writers.Where(writer => writer != winner), writer => Assert.IsType<InconsistentStateException>(writer.Exception!.InnerException));
+            etag = await winner;
+            Assert.Equal(etag, (await Storage.ReadAsync(_grain, "s", default))!.ETag);
+        }
+
+        // A clear racing inserts: the clear succeeds (no insert can while the record exists),
+        // at most one insert creates the record again, and what is stored is that insert's.
+        var clear = Task.Run(() => Storage.ClearAsync(_grain, "s", etag, WriteFence.None, default));
+        var inserts = Enumerable.Range(0, 8).Select(_ => Task.Run(() => Storage.WriteAsync(_grain, "s", s_payload, null, WriteFence.None, default))).ToArray();
+        await clear;
+        await Task.WhenAll(inserts.Select(insert => insert.ContinueWith(static _ => { }, TaskScheduler.Default)));
+
+        var created = new List<string>();
+        foreach (var insert in inserts.Where(insert => insert.IsCompletedSuccessfully))
+        {
+            created.Add(await insert);
+        }
+
+        Assert.InRange(created.Count, 0, 1);
+        var stored = await Storage.ReadAsync(_grain, "s", default);
+        Assert.Equal(created.SingleOrDefault(), stored?.ETag);
+        Assert.Empty(stored?.Journal ?? []);
+    }
+
     private static IEnumerable<byte[]> Entries(GrainStateRecord record) => record.Journal.Select(entry => entry.ToArray());
 }
 

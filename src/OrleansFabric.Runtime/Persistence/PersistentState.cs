@@ -66,7 +66,7 @@ internal class PersistentState<T> : IPersistentState<T>, IActivationStateStore
     /// <summary>One write to storage of what is waiting; returns the new ETag.</summary>
     protected virtual Task<string> SaveAsync() => WriteSnapshotAsync(SerializeState());
 
-    /// <summary>The state as a fresh UTF-8 JSON array.</summary>
+    /// <summary>The state serialized as JSON, in a fresh UTF-8 byte array.</summary>
     protected byte[] SerializeState() => JsonSerializer.SerializeToUtf8Bytes(State, _typeInfo);
 
     /// <summary>Writes <paramref name="payload"/>, the state serialized, replacing the stored payload (and any journal).</summary>
