@@ -13,17 +13,16 @@ internal sealed class DrainMiddleware(RequestDelegate next, SiloState silo, IOpt
 {
     private readonly int _siloPort = clustering.Value.IsCluster ? clustering.Value.SiloPort : -1;
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (silo.Status != SiloStatus.ShuttingDown
-            || context.Connection.LocalPort == _siloPort
-            || context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
-            || context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal))
-        {
-            await next(context);
-            return;
-        }
+    public Task InvokeAsync(HttpContext context) =>
+        silo.Status != SiloStatus.ShuttingDown
+        || context.Connection.LocalPort == _siloPort
+        || context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
+        || context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+            ? next(context)
+            : RefuseAsync(context);
 
+    private static async Task RefuseAsync(HttpContext context)
+    {
         // Read the body first: closing a connection with unread request bytes resets it, and
         // the client could not tell the 503 from a call lost in flight.
         await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -32,31 +34,44 @@ public static class JsonBody
             return TooLarge<T>();
         }
 
-        using var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 4096, RequestRules.MaxBodyBytes));
-        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        // The body is read where Kestrel received it (no copy into a stream of our own) and
+        // parsed in place when it arrived in one piece, as small bodies do.
+        var reader = request.BodyReader;
+        ReadResult read;
         try
         {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            while (true)
             {
-                if (buffer.Length + read > RequestRules.MaxBodyBytes)
+                read = await reader.ReadAsync(cancellationToken);
+                if (read.Buffer.Length > RequestRules.MaxBodyBytes)
                 {
+                    reader.AdvanceTo(read.Buffer.End);
                     return TooLarge<T>();
                 }
 
-                buffer.Write(chunk, 0, read);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+
+                // Nothing consumed, everything examined: the next read returns more.
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
             }
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TooLarge<T>();
         }
+
+        try
+        {
+            var body = read.Buffer;
+            return Parse(body.IsSingleSegment ? body.First : body.ToArray(), typeInfo);
+        }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+            reader.AdvanceTo(read.Buffer.End);
         }
-
-        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), typeInfo);
     }
 
     /// <summary>Deserializes <paramref name="json"/> (a whole request body) with the same rules as <see cref="ReadAsync{T}"/>.</summary>
