@@ -63,6 +63,33 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public async Task A_journal_of_small_entries_is_folded_after_at_most_256_of_them()
+    {
+        var storage = new InMemoryGrainStorage();
+        await using var silo = await Silos.StartAsync(_probe, storage);
+        var ledger = silo.GrainFactory.GetGrain<ILedgerGrain>("long");
+        for (var amount = 0; amount < 2000; amount++)
+        {
+            await ledger.AddAsync(1_000_000 + amount);
+        }
+
+        // A snapshot of 2,000 seven-digit amounts outweighs 256 one-digit entries.
+        await ledger.SnapshotAsync();
+        var snapshot = (await ReadAsync(storage, "long")).Payload.ToArray();
+        var folded = false;
+        for (var append = 1; append <= 257 && !folded; append++)
+        {
+            await ledger.AddAsync(1);
+            var record = await ReadAsync(storage, "long");
+            Assert.True(record.Journal.Count <= 256, $"{record.Journal.Count} journal entries");
+            Assert.True(record.Journal.Sum(entry => entry.Length) < snapshot.Length, "the journal outgrew the snapshot");
+            folded = !record.Payload.Span.SequenceEqual(snapshot);
+        }
+
+        Assert.True(folded, "257 appends after a snapshot were never folded into a new one");
+    }
+
+    [Fact]
     public async Task Writing_the_state_folds_every_appended_entry_into_the_snapshot()
     {
         var storage = new InMemoryGrainStorage();
