@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace OrleansFabric.Runtime.Persistence;
@@ -89,8 +90,7 @@ public sealed class InMemoryGrainStorage : IGrainStorage
             return Current(grainId, stateName) is null ? Task.CompletedTask : Task.FromException(Conflict(grainId, stateName, expectedETag));
         }
 
-        if (!_slots.TryGetValue((grainId, stateName), out var slot)
-            || Volatile.Read(ref slot.Record) is not { } stored
+        if (!TryGetLive(grainId, stateName, out var slot, out var stored)
             || stored.ETag != expectedETag
             || !ReferenceEquals(Interlocked.CompareExchange(ref slot.Record, s_closed, stored), stored))
         {
@@ -105,17 +105,25 @@ public sealed class InMemoryGrainStorage : IGrainStorage
     private string NextETag() => Interlocked.Increment(ref _version).ToString(CultureInfo.InvariantCulture);
 
     private GrainStateRecord? Current(GrainId grainId, string stateName) =>
-        _slots.TryGetValue((grainId, stateName), out var slot) && Volatile.Read(ref slot.Record) is { } record && !ReferenceEquals(record, s_closed)
-            ? record.ToRecord()
-            : null;
+        TryGetLive(grainId, stateName, out _, out var stored) ? stored.ToRecord() : null;
+
+    /// <summary>The slot of a stored (not cleared) record and the record in it now.</summary>
+    private bool TryGetLive(GrainId grainId, string stateName, [NotNullWhen(true)] out Slot? slot, [NotNullWhen(true)] out Stored? stored)
+    {
+        if (_slots.TryGetValue((grainId, stateName), out slot) && Volatile.Read(ref slot.Record) is { } current && !ReferenceEquals(current, s_closed))
+        {
+            stored = current;
+            return true;
+        }
+
+        stored = null;
+        return false;
+    }
 
     /// <summary>Swaps the stored record for <paramref name="next"/>(stored) if its ETag is <paramref name="expectedETag"/>.</summary>
     private Task<string> Replace(GrainId grainId, string stateName, string expectedETag, Func<Stored, Stored> next)
     {
-        if (_slots.TryGetValue((grainId, stateName), out var slot)
-            && Volatile.Read(ref slot.Record) is { } stored
-            && stored.ETag == expectedETag
-            && !ReferenceEquals(stored, s_closed))
+        if (TryGetLive(grainId, stateName, out var slot, out var stored) && stored.ETag == expectedETag)
         {
             var record = next(stored);
             if (ReferenceEquals(Interlocked.CompareExchange(ref slot.Record, record, stored), stored))
@@ -131,7 +139,7 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         new($"State '{stateName}' of {grainId} was changed by another writer (expected ETag '{expectedETag ?? "<none>"}').")
         {
             ExpectedETag = expectedETag,
-            StoredETag = _slots.TryGetValue((grainId, stateName), out var slot) && Volatile.Read(ref slot.Record) is { } stored && !ReferenceEquals(stored, s_closed) ? stored.ETag : null,
+            StoredETag = TryGetLive(grainId, stateName, out _, out var stored) ? stored.ETag : null,
         };
 
     /// <summary>Where one record lives: null before the first write, <see cref="s_closed"/> once cleared.</summary>
