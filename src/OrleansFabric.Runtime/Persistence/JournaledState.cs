@@ -73,6 +73,8 @@ internal sealed class JournaledState<TState, TEntry> : PersistentState<TState>, 
     protected override Task<string> SaveAsync()
     {
         var snapshotDue = _snapshotRequested || !RecordExists || _journalBytes >= _snapshotBytes || _journalEntries >= MaxJournalEntries;
+        // Nothing unsaved happens only when a reload dropped the entries a waiting write was
+        // for; the state as it is now is then what to write.
         if (snapshotDue || _unsaved.Count == 0)
         {
             // The snapshot is State as it is now, with every entry applied so far.
