@@ -93,7 +93,7 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
         }
 
         var arguments = new Arguments(grainId, stateName, fence, siloId, expectedETag);
-        var statement = s_clear[arguments.Fenced ? 1 : 0];
+        var statement = arguments.FormOf(s_clear);
         await using var command = dataSource.CreateCommand(statement.Sql);
         statement.AddParameters(command.Parameters, arguments);
         if (await command.ExecuteScalarAsync(cancellationToken) is null)
@@ -125,7 +125,7 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
     private async Task<string> ChangeAsync(Statement[] forms, Arguments arguments, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var command = forms[arguments.Fenced ? 1 : 0].Batched(arguments);
+        var command = arguments.FormOf(forms).Batched(arguments);
         if (await _statements.ExecuteAsync(command, arguments.Fence.Partition, $"state|{arguments.Grain}|{arguments.StateName}") is { } etag)
         {
             return etag.ToString(CultureInfo.InvariantCulture);
@@ -177,6 +177,9 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
         ReadOnlyMemory<byte> Payload = default)
     {
         public bool Fenced => Fence.Partition >= 0;
+
+        /// <summary>Of a statement's two forms (unfenced, fenced), the one these arguments need.</summary>
+        public Statement FormOf(Statement[] forms) => forms[Fenced ? 1 : 0];
 
         /// <summary>The parameter <paramref name="name"/> stands for, typed (no boxing) and unnamed (positional).</summary>
         public NpgsqlParameter Parameter(string name) => name switch
