@@ -78,7 +78,7 @@ internal static partial class IngestBenchmarks
                 {
                     var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []);
                     lost += embedded.Lost;
-                    rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded / Kestrel", embedded.Wrk.Rate, bare.Rate) : "", (embedded.DrainSeconds, embedded.Lost)));
+                    rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded", embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
                 }
 
                 if (selected.Contains("postgres"))
@@ -94,7 +94,7 @@ internal static partial class IngestBenchmarks
                     ]);
                     lost += durable.Lost;
                     var pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
-                    rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo / pgbench", durable.Wrk.Rate, pgbench), (durable.DrainSeconds, durable.Lost)));
+                    rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
                     rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {round} | pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
                 }
             }
@@ -141,17 +141,18 @@ internal static partial class IngestBenchmarks
         return process.ExitCode;
     }
 
-    /// <summary>Formats a ratio and keeps it for the median.</summary>
-    private static string Ratio(Dictionary<string, List<double>> ratios, string name, double rate, double reference)
+    /// <summary>Formats a ratio and keeps it for the median of <paramref name="target"/> / <paramref name="referenceName"/>.</summary>
+    private static string Ratio(Dictionary<string, List<double>> ratios, string target, double rate, double reference, string referenceName)
     {
         var ratio = rate / reference;
+        var name = $"{target} / {referenceName}";
         if (!ratios.TryGetValue(name, out var values))
         {
             ratios[name] = values = [];
         }
 
         values.Add(ratio);
-        return string.Create(CultureInfo.InvariantCulture, $"{ratio:F2}x of {name[(name.IndexOf('/', StringComparison.Ordinal) + 2)..]}");
+        return string.Create(CultureInfo.InvariantCulture, $"{ratio:F2}x of {referenceName}");
     }
 
     private static string Row(int round, string name, (long Accepted, long Errors, double Rate, double P50, double P99) run, string ratio, (double DrainSeconds, long Lost)? check) =>
