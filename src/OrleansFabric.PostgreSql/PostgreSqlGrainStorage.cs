@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
@@ -23,8 +24,6 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
     private const string Lease = "lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share), ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
 
-    private const string AppendEntry = "insert into fabric_grain_journal (grain_type, grain_key, state_name, seq, payload) select @type, @key, @name, etag, @payload from changed";
-
     private static readonly string s_stateKey = KeyOf("s");
     private static readonly string s_journalKey = KeyOf("j");
 
@@ -40,19 +39,19 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
         "on conflict (grain_type, grain_key, state_name) do nothing returning etag",
         s_discardJournal));
 
-    private static readonly Statement[] s_update = Fenced(fenced => Conditional(fenced, Update(fenced, "payload = @payload, "), s_discardJournal));
-
-    private static readonly Statement[] s_append = Fenced(fenced => Conditional(fenced, Update(fenced, string.Empty), AppendEntry));
-
     private static readonly Statement[] s_clear = Fenced(fenced => Conditional(
         fenced,
         $"delete from fabric_grain_state s{(fenced ? " using lease" : string.Empty)} where {s_stateKey} and s.etag = @expected returning s.etag",
         s_discardJournal));
 
     private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
+    private readonly Changes _changes = new(siloId);
 
-    /// <summary>Statements sent through the batcher so far (a statement retried alone counts twice).</summary>
+    /// <summary>Single-row statements sent through the batcher so far (a statement retried alone counts twice).</summary>
     public long StatementsSent => _statements.Statements;
+
+    /// <summary>Commands the batcher has sent so far: the updates and appends of one batch are one command.</summary>
+    public long CommandsSent => _statements.Commands;
 
     /// <summary>Round trips (transactions) the batcher has sent so far.</summary>
     public long Transactions => _statements.Transactions;
@@ -68,14 +67,27 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             cancellationToken);
 
     /// <inheritdoc/>
-    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
-        ChangeAsync(expectedETag is null ? s_insert : s_update, new Arguments(grainId, stateName, fence, siloId, expectedETag, payload), cancellationToken);
+    public async Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (expectedETag is not null)
+        {
+            return await ChangeAsync(new Change(grainId, stateName, fence, expectedETag, payload, Snapshot: true), cancellationToken);
+        }
+
+        var arguments = new Arguments(grainId, stateName, fence, siloId, expectedETag, payload);
+        var command = arguments.FormOf(s_insert).Batched(arguments);
+        return await _statements.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag
+            ? etag.ToString(CultureInfo.InvariantCulture)
+            : throw await ConflictAsync(grainId, stateName, expectedETag, fence, cancellationToken);
+    }
 
     /// <summary>Adds the record's entry to its journal, numbered by the ETag the append gave the record.</summary>
     public Task<string> AppendAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> entry, string expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expectedETag);
-        return ChangeAsync(s_append, new Arguments(grainId, stateName, fence, siloId, expectedETag, entry), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ChangeAsync(new Change(grainId, stateName, fence, expectedETag, entry, Snapshot: false), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -110,10 +122,6 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
     private static string Conditional(bool fenced, string change, string journal) =>
         $"with {(fenced ? Lease : string.Empty)}changed as ({change}), journal as ({journal}) select etag from changed";
 
-    private static string Update(bool fenced, string set) =>
-        $"update fabric_grain_state s set {set}etag = nextval('fabric_etag_seq'), updated_at = now(){(fenced ? " from lease" : string.Empty)} " +
-        $"where {s_stateKey} and s.etag = @expected returning s.etag";
-
     private static string KeyOf(string alias) => $"{alias}.{Key.Replace(" and ", $" and {alias}.", StringComparison.Ordinal)}";
 
     private static GrainStateRecord ReadRecord(NpgsqlDataReader reader) =>
@@ -122,17 +130,10 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             Journal = Array.ConvertAll(reader.GetFieldValue<byte[][]>(2), static entry => (ReadOnlyMemory<byte>)entry),
         };
 
-    private async Task<string> ChangeAsync(Statement[] forms, Arguments arguments, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var command = arguments.FormOf(forms).Batched(arguments);
-        if (await _statements.ExecuteAsync(command, arguments.Fence.Partition, $"state|{arguments.Grain}|{arguments.StateName}") is { } etag)
-        {
-            return etag.ToString(CultureInfo.InvariantCulture);
-        }
-
-        throw await ConflictAsync(arguments.Grain, arguments.StateName, arguments.ExpectedETag, arguments.Fence, cancellationToken);
-    }
+    private async Task<string> ChangeAsync(Change change, CancellationToken cancellationToken) =>
+        await _statements.ExecuteAsync(_changes, change, change.Fence.Partition) is { } etag
+            ? etag.ToString(CultureInfo.InvariantCulture)
+            : throw await ConflictAsync(change.Grain, change.StateName, change.ExpectedETag, change.Fence, cancellationToken);
 
     /// <summary>Says why a conditional statement changed nothing: a lost lease or another ETag.</summary>
     private async Task<InconsistentStateException> ConflictAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
@@ -238,5 +239,63 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
 
         [GeneratedRegex(@"@(\w+)")]
         private static partial Regex Placeholder();
+    }
+
+    /// <summary>A conditional update (<see cref="Snapshot"/>: the new payload) or append (the entry) of one record.</summary>
+    private readonly record struct Change(GrainId Grain, string StateName, WriteFence Fence, string ExpectedETag, ReadOnlyMemory<byte> Payload, bool Snapshot);
+
+    /// <summary>
+    /// The updates and appends of a batch as one command, each row conditional on its ETag and,
+    /// when fenced, on this silo holding its partition's lease at its epoch. The lease rows are
+    /// locked <c>FOR SHARE</c> first, in partition order. An update replaces the payload and
+    /// deletes the journal; an append adds its entry, numbered by the record's new ETag.
+    /// </summary>
+    private sealed class Changes(string siloId) : RowStatement<Change>
+    {
+        private const string Sql =
+            "with u as (select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bytea[], $8::bool[]) " +
+            "with ordinality as u(grain_type, grain_key, state_name, partition, epoch, expected, payload, snapshot, ord)), " +
+            "lease as materialized (select l.partition, l.epoch from fabric_leases l where l.partition = any($4) and l.owner = $9 and l.expires_at > now() order by l.partition for share), " +
+            "changed as (update fabric_grain_state s set payload = case when u.snapshot then u.payload else s.payload end, etag = nextval('fabric_etag_seq'), updated_at = now() from u " +
+            "where s.grain_type = u.grain_type and s.grain_key = u.grain_key and s.state_name = u.state_name and s.etag = u.expected " +
+            "and (u.partition < 0 or exists (select 1 from lease where lease.partition = u.partition and lease.epoch = u.epoch)) " +
+            "returning u.ord, s.etag, s.grain_type, s.grain_key, s.state_name, u.payload, u.snapshot), " +
+            "appended as (insert into fabric_grain_journal (grain_type, grain_key, state_name, seq, payload) select grain_type, grain_key, state_name, etag, payload from changed where not snapshot), " +
+            "discarded as (delete from fabric_grain_journal j using changed c where c.snapshot and j.grain_type = c.grain_type and j.grain_key = c.grain_key and j.state_name = c.state_name) " +
+            "select ord, etag from changed";
+
+        public override NpgsqlBatchCommand Build(IReadOnlyList<Change> rows)
+        {
+            var count = rows.Count;
+            var (types, keys, names) = (new string[count], new string[count], new string[count]);
+            var (partitions, epochs, expected) = (new int[count], new long[count], new long[count]);
+            var (payloads, snapshots) = (new byte[count][], new bool[count]);
+            for (var i = 0; i < count; i++)
+            {
+                var change = rows[i];
+                (types[i], keys[i], names[i]) = (change.Grain.Type.Name, change.Grain.Key, change.StateName);
+                (partitions[i], epochs[i], expected[i]) = (Math.Max(change.Fence.Partition, -1), change.Fence.Epoch, ParseETag(change.ExpectedETag));
+                payloads[i] = MemoryMarshal.TryGetArray(change.Payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                    ? segment.Array
+                    : change.Payload.ToArray();
+                snapshots[i] = change.Snapshot;
+            }
+
+            return new NpgsqlBatchCommand(Sql)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string[]> { TypedValue = types },
+                    new NpgsqlParameter<string[]> { TypedValue = keys },
+                    new NpgsqlParameter<string[]> { TypedValue = names },
+                    new NpgsqlParameter<int[]> { TypedValue = partitions },
+                    new NpgsqlParameter<long[]> { TypedValue = epochs },
+                    new NpgsqlParameter<long[]> { TypedValue = expected },
+                    new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = payloads },
+                    new NpgsqlParameter<bool[]> { TypedValue = snapshots },
+                    new NpgsqlParameter<string> { TypedValue = siloId },
+                },
+            };
+        }
     }
 }

@@ -11,8 +11,8 @@ namespace OrleansFabric.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IReminderTable
 {
-    /// <summary>Reminder statements lock no lease row: in a batch they come after every state write, by row.</summary>
-    private const int RowOrder = int.MaxValue;
+    /// <summary>Reminder statements lock no lease row.</summary>
+    private const int NoLease = -1;
 
     private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
 
@@ -33,7 +33,7 @@ public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IRemi
                 command.Parameters.AddWithValue("partition", entry.Partition);
                 command.Parameters.AddWithValue("start", entry.StartAt.UtcDateTime);
                 command.Parameters.AddWithValue("period", (long)entry.Period.TotalMilliseconds);
-                var etag = await _statements.ExecuteAsync(command, RowOrder, Row(entry.GrainId, entry.Name)) ?? throw new InvalidOperationException("The reminder upsert returned no row.");
+                var etag = await _statements.ExecuteAsync(command, NoLease, Row(entry.GrainId, entry.Name)) ?? throw new InvalidOperationException("The reminder upsert returned no row.");
                 return etag.ToString(CultureInfo.InvariantCulture);
             },
             cancellationToken);
@@ -51,7 +51,7 @@ public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IRemi
                 command.Parameters.AddWithValue("key", grainId.Key);
                 command.Parameters.AddWithValue("name", name);
                 command.Parameters.AddWithValue("etag", etag is null ? DBNull.Value : long.Parse(etag, CultureInfo.InvariantCulture));
-                return await _statements.ExecuteAsync(command, RowOrder, Row(grainId, name)) is not null;
+                return await _statements.ExecuteAsync(command, NoLease, Row(grainId, name)) is not null;
             },
             cancellationToken);
 

@@ -9,7 +9,8 @@ namespace OrleansFabric.PostgreSql;
 /// appends, reminder writes) that arrive while earlier ones are in flight are sent together, as one
 /// <see cref="NpgsqlBatch"/> (one round trip, one implicit transaction, one commit). Under load
 /// a silo has many activations writing at once, and a round trip and a commit per write are
-/// most of the cost; a lone statement is sent at once, so light load pays nothing. Every
+/// most of the cost; a lone statement is sent at once, so light load pays nothing. Changes queued
+/// for the same <see cref="RowStatement{TRow}"/> go out as one command of that batch. Every
 /// provider over one data source shares one batcher (<see cref="For"/>).
 /// </summary>
 /// <remarks>
@@ -21,14 +22,17 @@ namespace OrleansFabric.PostgreSql;
 /// batch, as it would be to a lone one: the runtime reloads those activations from what is
 /// durable, and reminder writes and reads are retried (they are idempotent).
 /// <para>
-/// A batch takes row locks in one global order, (partition, row), and lease renewals and
-/// takeovers lock lease rows in partition order too, so a batch holding one lease row
-/// <c>FOR SHARE</c> never waits for a renewal that waits for it (a deadlock PostgreSQL would
-/// only break after <c>deadlock_timeout</c>, stalling every write behind it).
+/// Lease renewals and takeovers lock lease rows in partition order, and so does a batch: when
+/// more than one of its commands locks lease rows <c>FOR SHARE</c>, its first command locks all of
+/// them, in partition order, so a batch never waits for a renewal that waits for it (a deadlock
+/// PostgreSQL would only break after <c>deadlock_timeout</c>, stalling every write behind it).
+/// Other rows are locked in the order of their statements' row keys.
 /// </para>
 /// </remarks>
 internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
 {
+    private const string LockLeases = "select 1 from fabric_leases where partition = any($1) order by partition for share";
+
     private static readonly ConditionalWeakTable<NpgsqlDataSource, StatementBatcher> s_batchers = [];
 
     /// <summary>
@@ -44,6 +48,7 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
     private readonly ConcurrentQueue<PendingStatement> _queue = new();
     private int _flushers;
     private long _transactions;
+    private long _commands;
     private long _statements;
 
     /// <summary>The batcher of <paramref name="dataSource"/>, shared by every provider that writes through it.</summary>
@@ -52,7 +57,10 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
     /// <summary>Round trips sent so far, each one transaction.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
-    /// <summary>Statements sent so far: a write retried alone counts twice.</summary>
+    /// <summary>Commands sent so far: the changes of a <see cref="RowStatement{TRow}"/> in one batch are one command.</summary>
+    public long Commands => Interlocked.Read(ref _commands);
+
+    /// <summary>Single-row statements (reads, writes, changes) sent so far: one retried alone counts twice.</summary>
     public long Statements => Interlocked.Read(ref _statements);
 
     /// <summary>
@@ -61,10 +69,22 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
     /// transaction with others, and an abandoned write still commits or fails as a whole.
     /// </summary>
     /// <param name="command">The statement.</param>
-    /// <param name="partition">Its place in the lock order: the partition whose lease row it locks.</param>
-    /// <param name="row">The row it writes, unique per table (the table's name is part of it).</param>
-    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command, int partition, string row) =>
-        QueueAsync<long?>(command, partition, row, static reader => reader.GetInt64(0), noRow: null);
+    /// <param name="lease">The partition whose lease row it locks <c>FOR SHARE</c>, or -1.</param>
+    /// <param name="row">The row it writes, unique per table (the table's name is part of it): rows are locked in this order.</param>
+    public Task<long?> ExecuteAsync(NpgsqlBatchCommand command, int lease, string row) =>
+        Queue(new PendingCommand<long?>(command, lease, row, static reader => reader.GetInt64(0), noRow: null));
+
+    /// <summary>
+    /// Makes a change of one row in the next batch, in one command with the other changes queued
+    /// for <paramref name="statement"/>, and returns its value, or null when it took no effect.
+    /// Rows so changed are never changed by two batches at once (a grain has one write of a
+    /// state in flight), so their lock order does not matter.
+    /// </summary>
+    /// <param name="statement">The statement whose command makes the change.</param>
+    /// <param name="row">The change's arguments.</param>
+    /// <param name="lease">The partition whose lease row the change locks <c>FOR SHARE</c>, or -1.</param>
+    public Task<long?> ExecuteAsync<TRow>(RowStatement<TRow> statement, TRow row, int lease) =>
+        Queue(new PendingRow<TRow>(statement, row, lease));
 
     /// <summary>
     /// Runs a query for at most one row in the next batch (reads of many activations starting at
@@ -72,11 +92,10 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
     /// <paramref name="noRow"/>. A read takes no lock; its place in the batch does not matter.
     /// </summary>
     public Task<T> QueryAsync<T>(NpgsqlBatchCommand command, Func<NpgsqlDataReader, T> readRow, T noRow) =>
-        QueueAsync(command, -1, string.Empty, readRow, noRow);
+        Queue(new PendingCommand<T>(command, -1, string.Empty, readRow, noRow));
 
-    private Task<T> QueueAsync<T>(NpgsqlBatchCommand command, int partition, string row, Func<NpgsqlDataReader, T> readRow, T noRow)
+    private Task<T> Queue<T>(PendingStatement<T> pending)
     {
-        var pending = new PendingStatement<T>(command, partition, row, readRow, noRow);
         _queue.Enqueue(pending);
         if (Interlocked.Increment(ref _flushers) <= MaxConcurrentBatches)
         {
@@ -109,7 +128,7 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
                     break;
                 }
 
-                batch.Sort(static (x, y) => x.Partition != y.Partition ? x.Partition.CompareTo(y.Partition) : string.CompareOrdinal(x.Row, y.Row));
+                batch.Sort(static (x, y) => string.CompareOrdinal(x.Row, y.Row));
                 try
                 {
                     await ExecuteBatchAsync(batch);
@@ -145,17 +164,16 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
         try
         {
             // Nothing is answered before the whole batch has committed.
-            var results = await RunAsync(statements);
-            for (var i = 0; i < statements.Count; i++)
+            await RunAsync(statements);
+            foreach (var statement in statements)
             {
-                statements[i].Complete(results[i]);
+                statement.Complete();
             }
         }
         catch (PostgresException) when (statements.Count > 1)
         {
             foreach (var statement in statements)
             {
-                statement.Command = Copy(statement.Command);
                 await ExecuteBatchAsync([statement]);
             }
         }
@@ -168,72 +186,178 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task<object?[]> RunAsync(List<PendingStatement> statements)
+    private async Task RunAsync(List<PendingStatement> statements)
     {
+        var commands = Plan(statements);
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var statement in statements)
+        var leases = commands.Count(command => command.Leases.Any()) > 1 ? commands.SelectMany(command => command.Leases).Distinct().Order().ToArray() : [];
+        if (leases.Length > 0)
         {
-            batch.BatchCommands.Add(statement.Command);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockLeases) { Parameters = { new NpgsqlParameter<int[]> { TypedValue = leases } } });
+        }
+
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command.Create());
         }
 
         Interlocked.Increment(ref _transactions);
+        Interlocked.Add(ref _commands, batch.BatchCommands.Count);
         Interlocked.Add(ref _statements, statements.Count);
-        var results = new object?[statements.Count];
-        await using (var reader = await batch.ExecuteReaderAsync())
+        await using var reader = await batch.ExecuteReaderAsync();
+        if (leases.Length > 0)
         {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                results[i] = await reader.ReadAsync() ? statements[i].Read(reader) : null;
-                await reader.NextResultAsync();
-            }
+            await reader.NextResultAsync();
         }
 
-        return results;
+        foreach (var command in commands)
+        {
+            await command.ReadAsync(reader);
+            await reader.NextResultAsync();
+        }
     }
 
-    /// <summary>A statement and its parameters belong to one batch: a retry runs a copy.</summary>
-    private static NpgsqlBatchCommand Copy(NpgsqlBatchCommand command)
+    /// <summary>The commands of a batch: a statement's own, or one for all the changes of a <see cref="RowStatement{TRow}"/>.</summary>
+    private static List<Command> Plan(List<PendingStatement> statements)
     {
-        var copy = new NpgsqlBatchCommand(command.CommandText);
-        foreach (NpgsqlParameter parameter in command.Parameters)
+        var commands = new List<Command>(statements.Count);
+        Dictionary<object, Command>? shared = null;
+        foreach (var statement in statements)
         {
-            copy.Parameters.Add(parameter.Clone());
+            statement.Reset();
+            if (statement.Statement is not { } group)
+            {
+                commands.Add(new Command([statement]));
+                continue;
+            }
+
+            shared ??= new Dictionary<object, Command>(ReferenceEqualityComparer.Instance);
+            if (!shared.TryGetValue(group, out var command))
+            {
+                command = new Command([]);
+                shared.Add(group, command);
+                commands.Add(command);
+            }
+
+            command.Members.Add(statement);
         }
 
-        return copy;
+        return commands;
+    }
+
+    /// <summary>One command of a batch and the statements it runs.</summary>
+    private sealed class Command(List<PendingStatement> members)
+    {
+        public List<PendingStatement> Members { get; } = members;
+
+        /// <summary>The partitions whose lease rows the command locks.</summary>
+        public IEnumerable<int> Leases => Members.Where(member => member.Lease >= 0).Select(member => member.Lease);
+
+        public NpgsqlBatchCommand Create() => Members[0].Create(Members);
+
+        /// <summary>Gives each statement its row of the result, if it has one.</summary>
+        public async Task ReadAsync(NpgsqlDataReader reader)
+        {
+            if (Members[0].Statement is null)
+            {
+                if (await reader.ReadAsync())
+                {
+                    Members[0].Read(reader);
+                }
+
+                return;
+            }
+
+            while (await reader.ReadAsync())
+            {
+                Members[(int)reader.GetInt64(0) - 1].Read(reader);
+            }
+        }
     }
 
     /// <summary>A queued statement: where it goes in the lock order, and how its answer is read and given.</summary>
-    private abstract class PendingStatement(NpgsqlBatchCommand command, int partition, string row)
+    private abstract class PendingStatement(int lease, string row)
     {
-        public NpgsqlBatchCommand Command { get; set; } = command;
-
-        public int Partition { get; } = partition;
+        public int Lease { get; } = lease;
 
         public string Row { get; } = row;
 
-        /// <summary>Maps the current row; the value is given only once the batch has committed.</summary>
-        public abstract object? Read(NpgsqlDataReader reader);
+        /// <summary>The <see cref="RowStatement{TRow}"/> whose command runs this change, or null for a statement of its own.</summary>
+        public abstract object? Statement { get; }
 
-        /// <summary>Gives the value <see cref="Read"/> returned, or the no-row value for null.</summary>
-        public abstract void Complete(object? value);
+        /// <summary>Forgets a result read in an earlier attempt (its batch rolled back).</summary>
+        public abstract void Reset();
+
+        /// <summary>The command that runs this statement, with the others of <paramref name="members"/> (this one first).</summary>
+        public abstract NpgsqlBatchCommand Create(List<PendingStatement> members);
+
+        /// <summary>Maps the current row; the value is given only once the batch has committed.</summary>
+        public abstract void Read(NpgsqlDataReader reader);
+
+        /// <summary>Gives the value <see cref="Read"/> mapped, or the no-row value.</summary>
+        public abstract void Complete();
 
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class PendingStatement<T>(NpgsqlBatchCommand command, int partition, string row, Func<NpgsqlDataReader, T> readRow, T noRow)
-        : PendingStatement(command, partition, row)
+    private abstract class PendingStatement<T>(int lease, string row, T noRow) : PendingStatement(lease, row)
     {
+        private bool _found;
+        private T? _value;
+
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override object? Read(NpgsqlDataReader reader) => new Box(readRow(reader));
+        public override void Reset() => (_found, _value) = (false, default);
 
-        public override void Complete(object? value) => Completion.TrySetResult(value is Box box ? box.Value : noRow);
+        public override void Read(NpgsqlDataReader reader) => (_found, _value) = (true, Map(reader));
+
+        public override void Complete() => Completion.TrySetResult(_found ? _value! : noRow);
 
         public override void Fail(Exception exception) => Completion.TrySetException(exception);
 
-        /// <summary>Tells a row whose value is null or default from no row at all.</summary>
-        private sealed record Box(T Value);
+        protected abstract T Map(NpgsqlDataReader reader);
+    }
+
+    /// <summary>A statement with a command of its own.</summary>
+    private sealed class PendingCommand<T>(NpgsqlBatchCommand command, int lease, string row, Func<NpgsqlDataReader, T> readRow, T noRow)
+        : PendingStatement<T>(lease, row, noRow)
+    {
+        private NpgsqlBatchCommand? _sent;
+
+        public override object? Statement => null;
+
+        /// <summary>A command belongs to one batch: a retry sends a copy.</summary>
+        public override NpgsqlBatchCommand Create(List<PendingStatement> members)
+        {
+            if (_sent is null)
+            {
+                _sent = command;
+                return command;
+            }
+
+            var copy = new NpgsqlBatchCommand(command.CommandText);
+            foreach (NpgsqlParameter parameter in command.Parameters)
+            {
+                copy.Parameters.Add(parameter.Clone());
+            }
+
+            return copy;
+        }
+
+        protected override T Map(NpgsqlDataReader reader) => readRow(reader);
+    }
+
+    /// <summary>A change of one row, sent in its statement's command.</summary>
+    private sealed class PendingRow<TRow>(RowStatement<TRow> statement, TRow row, int lease) : PendingStatement<long?>(lease, string.Empty, noRow: null)
+    {
+        public override object? Statement => statement;
+
+        public override NpgsqlBatchCommand Create(List<PendingStatement> members) =>
+            statement.Build(members.ConvertAll(member => ((PendingRow<TRow>)member).Change));
+
+        protected override long? Map(NpgsqlDataReader reader) => reader.GetInt64(1);
+
+        private TRow Change { get; } = row;
     }
 }

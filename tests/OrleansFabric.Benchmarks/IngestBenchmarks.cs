@@ -245,16 +245,17 @@ internal static partial class IngestBenchmarks
         var name = durable ? "silo, PostgreSQL" : "silo, embedded";
         var warm = await RunWrkAsync(wrk, script, url, connections, warmUp, threads, durable ? "pg-warm" : "mem-warm");
         var postgres = app.Services.GetRequiredKeyedService<IGrainStorage>(PersistentStateAttribute.DefaultStorage) as PostgreSqlGrainStorage;
-        var (statementsBefore, transactionsBefore) = (postgres?.StatementsSent ?? 0, postgres?.Transactions ?? 0);
+        var (statementsBefore, commandsBefore, transactionsBefore) = (postgres?.StatementsSent ?? 0, postgres?.CommandsSent ?? 0, postgres?.Transactions ?? 0);
         var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {run.Rate:N0} accepted/s, {run.Errors} errors"));
         if (postgres is not null)
         {
             var statements = postgres.StatementsSent - statementsBefore;
-            var transactions = postgres.Transactions - transactionsBefore;
+            var commands = postgres.CommandsSent - commandsBefore;
+            var transactions = Math.Max(1, postgres.Transactions - transactionsBefore);
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{name}: {statements:N0} state statements in {transactions:N0} transactions during the run ({statements / (double)Math.Max(1, transactions):F1} per transaction, {statements / (double)Math.Max(1, run.Accepted):F2} per accepted message)"));
+                $"{name}: {statements:N0} state reads, writes and appends as {commands:N0} commands in {transactions:N0} transactions during the run ({statements / (double)transactions:F1} and {commands / (double)transactions:F1} per transaction, {statements / (double)Math.Max(1, run.Accepted):F2} per accepted message)"));
         }
 
         // wrk stops with requests in flight: the silo may have accepted up to one per

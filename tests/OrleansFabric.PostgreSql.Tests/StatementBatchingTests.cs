@@ -106,6 +106,109 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task Updates_and_appends_of_one_batch_are_one_command_and_each_row_keeps_its_own_outcome()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(1, "silo-a", 1, 60);
+        await database.SetLeaseAsync(2, "silo-a", 1, 60);
+        await database.SetLeaseAsync(3, "silo-b", 4, 60);
+        var (first, second) = (new WriteFence(1, 1), new WriteFence(2, 1));
+        var appended = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToList();
+        var updated = Enumerable.Range(0, 10).Select(_ => NewGrain()).ToList();
+        var stale = NewGrain();
+        var fenceOf = new Dictionary<GrainId, WriteFence>();
+        var etags = new Dictionary<GrainId, string>();
+        foreach (var (grain, i) in appended.Concat(updated).Append(stale).Select((grain, i) => (grain, i)))
+        {
+            fenceOf[grain] = i % 2 == 0 ? first : second;
+            var created = await storage.WriteAsync(grain, "s", s_payload, null, fenceOf[grain], default);
+            etags[grain] = await storage.AppendAsync(grain, "s", Encoding.UTF8.GetBytes("{\"old\":1}"), created, fenceOf[grain], default);
+        }
+
+        var inserted = Enumerable.Range(0, 4).Select(_ => NewGrain()).ToList();
+        var (statementsBefore, commandsBefore, transactionsBefore) = (storage.StatementsSent, storage.CommandsSent, storage.Transactions);
+        Task<string>[] appends, updates, inserts;
+        Task<string> staleAppend, lostLease;
+        await using (var held = await LockLeaseAsync(1))
+        {
+            appends = [.. appended.Select(grain => storage.AppendAsync(grain, "s", Encoding.UTF8.GetBytes($"{{\"add\":\"{grain.Key}\"}}"), etags[grain], fenceOf[grain], default))];
+            updates = [.. updated.Select(grain => storage.WriteAsync(grain, "s", Encoding.UTF8.GetBytes($"{{\"new\":\"{grain.Key}\"}}"), etags[grain], fenceOf[grain], default))];
+            inserts = [.. inserted.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, second, default))];
+            staleAppend = storage.AppendAsync(stale, "s", s_payload, "1", fenceOf[stale], default);
+            lostLease = storage.AppendAsync(updated[0], "s", s_payload, etags[updated[0]], new WriteFence(3, 4), default);
+            Assert.All([.. appends, .. updates, .. inserts], write => Assert.False(write.IsCompleted));
+            await held.CommitAsync();
+        }
+
+        var (appendETags, updateETags, insertETags) = (await Task.WhenAll(appends), await Task.WhenAll(updates), await Task.WhenAll(inserts));
+        var staleConflict = await Assert.ThrowsAsync<InconsistentStateException>(() => staleAppend);
+        var leaseConflict = await Assert.ThrowsAsync<InconsistentStateException>(() => lostLease);
+
+        // 26 single-row statements; at most two batches went out while the lease was locked, and
+        // the rest shared few batches of at most four commands (updates and appends, inserts, the
+        // lease lock a batch of several lease-locking commands starts with, and reads).
+        Assert.Equal(26, storage.StatementsSent - statementsBefore - 2); // the two conflict reports read the record
+        var (commands, transactions) = (storage.CommandsSent - commandsBefore, storage.Transactions - transactionsBefore);
+        Assert.True(commands <= 4 * transactions && transactions <= 2 * StatementBatcher.MaxConcurrentBatches + 2, $"{commands} commands in {transactions} transactions");
+
+        Assert.Equal(etags[stale], staleConflict.StoredETag);
+        Assert.Contains("held by 'silo-b' at epoch 4", leaseConflict.Message, StringComparison.Ordinal);
+        for (var i = 0; i < appended.Count; i++)
+        {
+            var record = await storage.ReadAsync(appended[i], "s", default);
+            Assert.Equal(appendETags[i], record!.ETag);
+            Assert.Equal(s_payload, record.Payload.ToArray());
+            Assert.Equal(["{\"old\":1}", $"{{\"add\":\"{appended[i].Key}\"}}"], record.Journal.Select(entry => Encoding.UTF8.GetString(entry.Span)));
+        }
+
+        for (var i = 0; i < updated.Count; i++)
+        {
+            var record = await storage.ReadAsync(updated[i], "s", default);
+            Assert.Equal(updateETags[i], record!.ETag);
+            Assert.Equal($"{{\"new\":\"{updated[i].Key}\"}}", Encoding.UTF8.GetString(record.Payload.Span));
+            Assert.Empty(record.Journal);
+        }
+
+        Assert.Equal(etags[stale], (await storage.ReadAsync(stale, "s", default))!.ETag);
+        for (var i = 0; i < inserted.Count; i++)
+        {
+            Assert.Equal(insertETags[i], (await storage.ReadAsync(inserted[i], "s", default))!.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_error_in_a_shared_command_fails_only_its_own_change()
+    {
+        var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
+        await database.SetLeaseAsync(2, "silo-a", 1, 60);
+        var fence = new WriteFence(2, 1);
+        var grains = Enumerable.Range(0, 12).Select(_ => NewGrain()).ToList();
+        var written = await Task.WhenAll(grains.Select(grain => storage.WriteAsync(grain, "s", s_payload, null, fence, default)));
+
+        Task<string>[] appends;
+        Task<string> faulty;
+        await using (var held = await LockLeaseAsync(2))
+        {
+            appends = [.. grains.Take(6).Select((grain, i) => storage.AppendAsync(grain, "s", s_payload, written[i], fence, default))];
+
+            // PostgreSQL refuses a NUL character in text: the whole command fails, then every
+            // change of its batch is made alone.
+            faulty = storage.AppendAsync(NewGrain("nul\0"), "s", s_payload, "1", fence, default);
+            appends = [.. appends, .. grains.Skip(6).Select((grain, i) => storage.AppendAsync(grain, "s", s_payload, written[i + 6], fence, default))];
+            await held.CommitAsync();
+        }
+
+        var etags = await Task.WhenAll(appends);
+        Assert.Equal("22021", (await Assert.ThrowsAsync<PostgresException>(() => faulty)).SqlState);
+        for (var i = 0; i < grains.Count; i++)
+        {
+            var record = await storage.ReadAsync(grains[i], "s", default);
+            Assert.Equal(etags[i], record!.ETag);
+            Assert.Equal(s_payload, Assert.Single(record.Journal).ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Every_write_of_a_storm_of_writers_completes_with_its_own_outcome()
     {
         var storage = new PostgreSqlGrainStorage(database.DataSource, "silo-a");
@@ -236,7 +339,9 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
         }
 
         // 64 writers over 4 partitions (each batch holds several lease rows FOR SHARE) while
-        // the leases are renewed over and over (each renewal locks all four rows).
+        // the leases are renewed over and over (each renewal locks all four rows). Every fourth
+        // update goes with the insert of a new record, so batches hold both the shared command
+        // of updates and commands of their own, each locking lease rows.
         var writers = Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
         {
             var grain = NewGrain();
@@ -244,7 +349,13 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
             string? etag = null;
             for (var version = 0; version < 40; version++)
             {
-                etag = await storage.WriteAsync(grain, "s", s_payload, etag, fence, default);
+                var update = storage.WriteAsync(grain, "s", s_payload, etag, fence, default);
+                if (version % 4 == 3)
+                {
+                    await storage.WriteAsync(NewGrain(), "s", s_payload, null, new WriteFence(partitions[(i + version) % partitions.Length], 1), default);
+                }
+
+                etag = await update;
             }
         })).ToList();
         var renewals = Task.Run(async () =>
