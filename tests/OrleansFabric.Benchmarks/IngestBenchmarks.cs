@@ -29,9 +29,13 @@ internal static partial class IngestBenchmarks
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromMinutes(5);
 
     /// <param name="warmUp">
-    /// Seconds of unmeasured load before each measured run: on 2 shared cores tiered JIT
-    /// compilation needs 10-20 s of load to reach steady state (3 s left the silo at a fifth of
-    /// its later rate), and it activates every session, so the run measures existing sessions.
+    /// Seconds of unmeasured load before each measured run: it activates every session, so the
+    /// run measures existing sessions. In the first round each target warms up three times as
+    /// long: tiered JIT compilation, cold then, needs 20-30 s of load on 2 shared cores to reach
+    /// steady state (measured with <c>dotnet-counters</c> on the PostgreSQL silo: methods were
+    /// still being compiled 20 s into the load, and a first round after 10 s ran at two thirds
+    /// of the later rounds' rate). Later rounds reuse the compiled code: the targets run in
+    /// this process.
     /// </param>
     /// <param name="targets">
     /// Which targets to measure, comma-separated: <c>kestrel</c>, <c>embedded</c>, <c>postgres</c>
@@ -62,13 +66,14 @@ internal static partial class IngestBenchmarks
         try
         {
             var settings = $"wrk -t{threads} -c{connections} -d{seconds}s, {sessions:N0} sessions";
-            Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run), {rounds} round(s)");
+            Console.WriteLine($"wrk settings for every target: {settings} (each after a {warmUp} s unmeasured warm-up run, {FirstWarmUp(warmUp)} s in round 1), {rounds} round(s)");
             var rows = new List<string>();
             var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
             var lost = 0L;
             for (var round = 1; round <= rounds; round++)
             {
-                var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warmUp) : default;
+                var warm = round == 1 ? FirstWarmUp(warmUp) : warmUp;
+                var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warm) : default;
                 if (selected.Contains("kestrel"))
                 {
                     rows.Add(Row(round, "bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
@@ -76,7 +81,7 @@ internal static partial class IngestBenchmarks
 
                 if (selected.Contains("embedded"))
                 {
-                    var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, []);
+                    var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, []);
                     lost += embedded.Lost;
                     rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded", embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
                 }
@@ -85,7 +90,7 @@ internal static partial class IngestBenchmarks
                 {
                     await using var server = await PostgresServer.StartAsync();
                     var connectionString = await server.CreateDatabaseAsync("ingest");
-                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warmUp, sessions, [
+                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, [
                         "--Fabric:Clustering:Provider=PostgreSql",
                         $"--Fabric:Clustering:ConnectionString={connectionString}",
                         "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
@@ -116,6 +121,8 @@ internal static partial class IngestBenchmarks
             File.Delete(script);
         }
     }
+
+    private static int FirstWarmUp(int warmUp) => 3 * warmUp;
 
     /// <summary>
     /// The silo host runs server GC (<c>ServerGarbageCollection</c> in OrleansFabric.Silo), this
