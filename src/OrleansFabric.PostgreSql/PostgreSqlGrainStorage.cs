@@ -256,10 +256,16 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             "with u as (select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bytea[], $8::bool[]) " +
             "with ordinality as u(grain_type, grain_key, state_name, partition, epoch, expected, payload, snapshot, ord)), " +
             "lease as materialized (select l.partition, l.epoch from fabric_leases l where l.partition = any($4) and l.owner = $9 and l.expires_at > now() order by l.partition for share), " +
-            "changed as (update fabric_grain_state s set payload = case when u.snapshot then u.payload else s.payload end, etag = nextval('fabric_etag_seq'), updated_at = now() from u " +
-            "where s.grain_type = u.grain_type and s.grain_key = u.grain_key and s.state_name = u.state_name and s.etag = u.expected " +
-            "and (u.partition < 0 or exists (select 1 from lease where lease.partition = u.partition and lease.epoch = u.epoch)) " +
-            "returning u.ord, s.etag, s.grain_type, s.grain_key, s.state_name, u.payload, u.snapshot), " +
+            // Each row is found by its key, one index lookup per row (the subquery is not flattened
+            // into a join), then updated by its tuple id. A join of the state table with the rows
+            // lets the planner choose a hash join over a scan of the whole table, which a plan
+            // cached while the table was small keeps once it is large.
+            "target as (select u.ord, u.expected, u.payload, u.snapshot, r.tid from u cross join lateral " +
+            "(select s.ctid as tid from fabric_grain_state s where s.grain_type = u.grain_type and s.grain_key = u.grain_key and s.state_name = u.state_name offset 0) r " +
+            "where u.partition < 0 or exists (select 1 from lease where lease.partition = u.partition and lease.epoch = u.epoch)), " +
+            "changed as (update fabric_grain_state s set payload = case when t.snapshot then t.payload else s.payload end, etag = nextval('fabric_etag_seq'), updated_at = now() " +
+            "from target t where s.ctid = t.tid and s.etag = t.expected " +
+            "returning t.ord, s.etag, s.grain_type, s.grain_key, s.state_name, t.payload, t.snapshot), " +
             "appended as (insert into fabric_grain_journal (grain_type, grain_key, state_name, seq, payload) select grain_type, grain_key, state_name, etag, payload from changed where not snapshot), " +
             "discarded as (delete from fabric_grain_journal j using changed c where c.snapshot and j.grain_type = c.grain_type and j.grain_key = c.grain_key and j.state_name = c.state_name) " +
             "select ord, etag from changed";
