@@ -11,13 +11,14 @@ namespace OrleansFabric.PostgreSql;
 /// Grain state in PostgreSQL (the serialized JSON as bytea, with a bigint ETag from a sequence, so a deleted and
 /// re-created record never repeats an ETag). A record's journal entries are rows of
 /// <c>fabric_grain_journal</c>, numbered by the ETag each append gave the record. Every write,
-/// append and clear is one statement conditional on both the ETag and the writer still holding
-/// the grain's partition lease at its epoch: the lease row is read <c>FOR SHARE</c> in the same
-/// statement, so a takeover (which updates that row) waits for an in-flight write to commit, and
-/// a paused or partitioned silo can never overwrite a newer owner's state. The same statement
-/// changes the journal, only when the record changed: an append adds its entry, a write or clear
-/// deletes the entries. Reads, writes and appends of many grains in flight at once share round
-/// trips and transactions (<see cref="StatementBatcher"/>).
+/// append and clear is conditional on both the ETag and the writer still holding the grain's
+/// partition lease at its epoch: the lease row is read <c>FOR SHARE</c> in the same statement,
+/// so a takeover (which updates that row) waits for an in-flight write to commit, and a paused
+/// or partitioned silo can never overwrite a newer owner's state. The same statement changes the
+/// journal, only when the record changed: an append adds its entry, a write or clear deletes the
+/// entries. Reads, writes and appends of many grains in flight at once share round trips and
+/// transactions (<see cref="StatementBatcher"/>), and the updates and appends of one batch are
+/// one statement (<see cref="Changes"/>).
 /// </summary>
 public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
 {
@@ -280,7 +281,7 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             {
                 var change = rows[i];
                 (types[i], keys[i], names[i]) = (change.Grain.Type.Name, change.Grain.Key, change.StateName);
-                (partitions[i], epochs[i], expected[i]) = (Math.Max(change.Fence.Partition, -1), change.Fence.Epoch, ParseETag(change.ExpectedETag));
+                (partitions[i], epochs[i], expected[i]) = (change.Fence.Partition, change.Fence.Epoch, ParseETag(change.ExpectedETag));
                 payloads[i] = MemoryMarshal.TryGetArray(change.Payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
                     ? segment.Array
                     : change.Payload.ToArray();
