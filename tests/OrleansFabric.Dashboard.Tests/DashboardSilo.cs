@@ -5,12 +5,15 @@ using System.Text.Json.Nodes;
 using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Sessions.Brains;
 using OrleansFabric.Silo.Hosting;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Dashboard.Tests;
 
 /// <summary>
 /// A silo started in the test process on a free loopback port (WhatsApp and SMS sessions queue, turns starting
-/// with "hold" are held), with helpers that give the dashboard something to show.
+/// with "hold" are held), with helpers that give the dashboard something to show. Its clock is a
+/// manual one that does not move, so the durations it shows (turns, message to response) are
+/// exactly zero, however slow the machine.
 /// </summary>
 internal sealed class DashboardSilo : IAsyncDisposable
 {
@@ -48,6 +51,7 @@ internal sealed class DashboardSilo : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<IBrain>(brain);
+            builder.Services.AddSingleton<TimeProvider>(new ManualTimeProvider(DateTimeOffset.UtcNow));
         });
         await app.StartAsync();
         return new DashboardSilo(app, brain);
