@@ -68,19 +68,17 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
+    public Task<string> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (expectedETag is not null)
         {
-            return await ChangeAsync(new Change(grainId, stateName, fence, expectedETag, payload, Snapshot: true), cancellationToken);
+            return ChangeAsync(new Change(grainId, stateName, fence, expectedETag, payload, Snapshot: true), cancellationToken);
         }
 
         var arguments = new Arguments(grainId, stateName, fence, siloId, expectedETag, payload);
-        var command = arguments.FormOf(s_insert).Batched(arguments);
-        return await _statements.ExecuteAsync(command, fence.Partition, $"state|{grainId}|{stateName}") is { } etag
-            ? etag.ToString(CultureInfo.InvariantCulture)
-            : throw await ConflictAsync(grainId, stateName, expectedETag, fence, cancellationToken);
+        var inserted = _statements.ExecuteAsync(arguments.FormOf(s_insert).Batched(arguments), fence.Partition, $"state|{grainId}|{stateName}");
+        return ETagOrConflictAsync(inserted, grainId, stateName, expectedETag, fence, cancellationToken);
     }
 
     /// <summary>Adds the record's entry to its journal, numbered by the ETag the append gave the record.</summary>
@@ -131,10 +129,14 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
             Journal = Array.ConvertAll(reader.GetFieldValue<byte[][]>(2), static entry => (ReadOnlyMemory<byte>)entry),
         };
 
-    private async Task<string> ChangeAsync(Change change, CancellationToken cancellationToken) =>
-        await _statements.ExecuteAsync(_changes, change, change.Fence.Partition) is { } etag
+    private Task<string> ChangeAsync(Change change, CancellationToken cancellationToken) =>
+        ETagOrConflictAsync(_statements.ExecuteAsync(_changes, change, change.Fence.Partition), change.Grain, change.StateName, change.ExpectedETag, change.Fence, cancellationToken);
+
+    /// <summary>The new ETag a conditional insert, update or append returned, or why it changed nothing.</summary>
+    private async Task<string> ETagOrConflictAsync(Task<long?> statement, GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken) =>
+        await statement is { } etag
             ? etag.ToString(CultureInfo.InvariantCulture)
-            : throw await ConflictAsync(change.Grain, change.StateName, change.ExpectedETag, change.Fence, cancellationToken);
+            : throw await ConflictAsync(grainId, stateName, expectedETag, fence, cancellationToken);
 
     /// <summary>Says why a conditional statement changed nothing: a lost lease or another ETag.</summary>
     private async Task<InconsistentStateException> ConflictAsync(GrainId grainId, string stateName, string? expectedETag, WriteFence fence, CancellationToken cancellationToken)
