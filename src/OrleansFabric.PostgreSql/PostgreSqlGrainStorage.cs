@@ -20,7 +20,7 @@ namespace OrleansFabric.PostgreSql;
 /// transactions (<see cref="StatementBatcher"/>), and the updates and appends of one batch are
 /// one statement (<see cref="Changes"/>).
 /// </summary>
-public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId) : IGrainStorage
+public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, string siloId, PostgreSqlMetrics? metrics = null) : IGrainStorage
 {
     private const string Lease = "lease as (select 1 from fabric_leases where partition = @partition and owner = @silo and epoch = @epoch and expires_at > now() for share), ";
     private const string Key = "grain_type = @type and grain_key = @key and state_name = @name";
@@ -45,7 +45,7 @@ public sealed partial class PostgreSqlGrainStorage(NpgsqlDataSource dataSource, 
         $"delete from fabric_grain_state s{(fenced ? " using lease" : string.Empty)} where {s_stateKey} and s.etag = @expected returning s.etag",
         s_discardJournal));
 
-    private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
+    private readonly StatementBatcher _statements = StatementBatcher.For(dataSource, metrics);
     private readonly Changes _changes = new(siloId);
 
     /// <summary>Single-row statements sent through the batcher so far (a statement retried alone counts twice).</summary>

@@ -9,12 +9,12 @@ namespace OrleansFabric.PostgreSql;
 /// reminders. Registrations and removals share transactions with grain state writes
 /// (<see cref="StatementBatcher"/>); both are idempotent, so a failed one is simply retried.
 /// </summary>
-public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource) : IReminderTable
+public sealed class PostgreSqlReminderTable(NpgsqlDataSource dataSource, PostgreSqlMetrics? metrics = null) : IReminderTable
 {
     /// <summary>Reminder statements lock no lease row.</summary>
     private const int NoLease = -1;
 
-    private readonly StatementBatcher _statements = StatementBatcher.For(dataSource);
+    private readonly StatementBatcher _statements = StatementBatcher.For(dataSource, metrics);
 
     /// <inheritdoc/>
     public Task<string> UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken)

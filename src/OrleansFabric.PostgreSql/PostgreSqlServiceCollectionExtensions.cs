@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,9 +20,12 @@ public static class PostgreSqlServiceCollectionExtensions
     public static IServiceCollection AddFabricPostgreSql(this IServiceCollection services)
     {
         services.AddSingleton(provider => PostgreSqlFabric.CreateDataSource(provider.GetRequiredService<IOptions<ClusteringOptions>>().Value.ConnectionString!));
-        services.AddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (provider, _) =>
-            new PostgreSqlGrainStorage(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<SiloState>().SiloId));
-        services.AddSingleton<IReminderTable>(provider => new PostgreSqlReminderTable(provider.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(provider => new PostgreSqlMetrics(provider.GetRequiredService<IMeterFactory>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, (provider, _) => new PostgreSqlGrainStorage(
+            provider.GetRequiredService<NpgsqlDataSource>(),
+            provider.GetRequiredService<SiloState>().SiloId,
+            provider.GetRequiredService<PostgreSqlMetrics>()));
+        services.AddSingleton<IReminderTable>(provider => new PostgreSqlReminderTable(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<PostgreSqlMetrics>()));
         services.AddSingleton<IMembershipTable>(provider => new PostgreSqlMembershipTable(provider.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<IPartitionLeaseTable>(provider => new PostgreSqlPartitionLeaseTable(provider.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ISiloStartupTask>(provider => new SchemaStartupTask(

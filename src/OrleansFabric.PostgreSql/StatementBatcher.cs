@@ -11,7 +11,8 @@ namespace OrleansFabric.PostgreSql;
 /// a silo has many activations writing at once, and a round trip and a commit per write are
 /// most of the cost; a lone statement is sent at once, so light load pays nothing. Changes queued
 /// for the same <see cref="RowStatement{TRow}"/> go out as one command of that batch. Every
-/// provider over one data source shares one batcher (<see cref="For"/>).
+/// provider over one data source shares one batcher (<see cref="For"/>), and its
+/// <see cref="PostgreSqlMetrics"/> (each statement's wait, each batch's size, time and outcome).
 /// </summary>
 /// <remarks>
 /// A state write or append is conditional (ETag and lease) and reports a mismatch as "no row",
@@ -51,8 +52,23 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
     private long _commands;
     private long _statements;
 
-    /// <summary>The batcher of <paramref name="dataSource"/>, shared by every provider that writes through it.</summary>
-    public static StatementBatcher For(NpgsqlDataSource dataSource) => s_batchers.GetValue(dataSource, source => new StatementBatcher(source));
+    private PostgreSqlMetrics? _metrics;
+
+    /// <summary>
+    /// The batcher of <paramref name="dataSource"/>, shared by every provider that writes through
+    /// it. The first <paramref name="metrics"/> given for a data source record its batches, for
+    /// every provider over it (a silo gives the same instance to all of them).
+    /// </summary>
+    public static StatementBatcher For(NpgsqlDataSource dataSource, PostgreSqlMetrics? metrics)
+    {
+        var batcher = s_batchers.GetValue(dataSource, source => new StatementBatcher(source));
+        if (metrics is not null)
+        {
+            Interlocked.CompareExchange(ref batcher._metrics, metrics, null);
+        }
+
+        return batcher;
+    }
 
     /// <summary>Round trips sent so far, each one transaction.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
@@ -96,6 +112,7 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
 
     private Task<T> Queue<T>(PendingStatement<T> pending)
     {
+        pending.QueuedAt = _metrics?.Now() ?? 0;
         _queue.Enqueue(pending);
         if (Interlocked.Increment(ref _flushers) <= MaxConcurrentBatches)
         {
@@ -128,10 +145,20 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
                     break;
                 }
 
+                var metrics = _metrics;
+                var takenAt = metrics?.Now() ?? 0;
+                if (metrics is not null)
+                {
+                    foreach (var statement in batch)
+                    {
+                        metrics.Taken(statement.QueuedAt, takenAt);
+                    }
+                }
+
                 batch.Sort(static (x, y) => string.CompareOrdinal(x.Row, y.Row));
                 try
                 {
-                    await ExecuteBatchAsync(batch);
+                    await ExecuteBatchAsync(batch, takenAt);
                 }
                 catch (Exception exception)
                 {
@@ -159,12 +186,14 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task ExecuteBatchAsync(List<PendingStatement> statements)
+    /// <summary>Runs <paramref name="statements"/> as one batch, taken at <paramref name="startedAt"/> (on the metrics' clock).</summary>
+    private async Task ExecuteBatchAsync(List<PendingStatement> statements, long startedAt)
     {
         try
         {
             // Nothing is answered before the whole batch has committed.
             await RunAsync(statements);
+            _metrics?.BatchEnded(statements.Count, startedAt, PostgreSqlMetrics.Committed);
             foreach (var statement in statements)
             {
                 statement.Complete();
@@ -172,13 +201,15 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
         }
         catch (PostgresException) when (statements.Count > 1)
         {
+            _metrics?.BatchEnded(statements.Count, startedAt, PostgreSqlMetrics.RolledBack);
             foreach (var statement in statements)
             {
-                await ExecuteBatchAsync([statement]);
+                await ExecuteBatchAsync([statement], _metrics?.Now() ?? 0);
             }
         }
         catch (Exception exception)
         {
+            _metrics?.BatchEnded(statements.Count, startedAt, exception is PostgresException ? PostgreSqlMetrics.RolledBack : PostgreSqlMetrics.Failed);
             foreach (var statement in statements)
             {
                 statement.Fail(exception);
@@ -282,6 +313,9 @@ internal sealed class StatementBatcher(NpgsqlDataSource dataSource)
         public int Lease { get; } = lease;
 
         public string Row { get; } = row;
+
+        /// <summary>When it was queued, on the metrics' clock (0 without metrics).</summary>
+        public long QueuedAt { get; set; }
 
         /// <summary>The <see cref="RowStatement{TRow}"/> whose command runs this change, or null for a statement of its own.</summary>
         public abstract object? Statement { get; }

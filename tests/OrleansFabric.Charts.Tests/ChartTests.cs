@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.PostgreSql;
 using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Metrics;
 
@@ -292,6 +293,10 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [InlineData("FabricTurnFailureRateHigh", "critical", 0.05, "status=\"failed\"")]
     [InlineData("FabricTurnCancelledRateHigh", "warning", 0.10, "status=\"cancelled\"")]
     [InlineData("FabricTurnCancelledRateHigh", "critical", 0.30, "status=\"cancelled\"")]
+    [InlineData("FabricStorageBatchSlow", "warning", 0.5, "fabric_storage_batch_seconds_bucket")]
+    [InlineData("FabricStorageBatchSlow", "critical", 2, "fabric_storage_batch_seconds_bucket")]
+    [InlineData("FabricStorageBatchesFailing", "warning", 0, "outcome=\"failed\"")]
+    [InlineData("FabricStorageBatchesFailing", "critical", 1, "outcome=\"failed\"")]
     public async Task Prometheus_rule_carries_the_acf_alert_thresholds(string alert, string severity, double threshold, string selects)
     {
         var rule = Assert.Single(
@@ -318,7 +323,7 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
             // JSON is YAML, so promtool reads the rule group file as written.
             var check = await ProcessRunner.RunAsync(Promtool.Path, ["check", "rules", file], TimeSpan.FromSeconds(60));
             Assert.True(check.ExitCode == 0, check.Describe());
-            Assert.Contains("SUCCESS: 8 rules found", check.Output, StringComparison.Ordinal);
+            Assert.Contains("SUCCESS: 12 rules found", check.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -334,15 +339,18 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         var meters = services.GetRequiredService<IMeterFactory>();
         using var exporter = new PrometheusExporter(meters);
         using var sessions = new SessionMetrics(meters);
+        using var storage = new PostgreSqlMetrics(meters, TimeProvider.System);
         var exposition = exporter.Scrape();
 
         Assert.Contains("# TYPE fabric_turn_duration_seconds histogram", exposition, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_session_queue_depth gauge", exposition, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_turns_total counter", exposition, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_storage_batch_seconds histogram", exposition, StringComparison.Ordinal);
         var used = MetricName().Matches(expressions).Select(match => match.Value).Distinct().ToList();
-        Assert.Equal(["fabric_turn_duration_seconds_bucket", "fabric_session_queue_depth", "fabric_turns_total"], used);
+        Assert.Equal(["fabric_turn_duration_seconds_bucket", "fabric_session_queue_depth", "fabric_turns_total", "fabric_storage_batch_seconds_bucket", "fabric_storage_batch_seconds_count"], used);
         Assert.Contains($"status=\"{TurnRecord.Failed}\"", expressions, StringComparison.Ordinal);
         Assert.Contains($"status=\"{TurnRecord.Cancelled}\"", expressions, StringComparison.Ordinal);
+        Assert.Contains($"outcome=\"{PostgreSqlMetrics.Failed}\"", expressions, StringComparison.Ordinal);
     }
 
     private static IEnumerable<JsonNode> AlertRules(Manifests manifests) =>

@@ -26,6 +26,17 @@ public sealed class FaultTests
 
         Assert.True(600 == ledgers.Acknowledged.Count, $"{ledgers.Acknowledged.Count} acknowledged; first other outcome: {ledgers.FirstUnknown}\n{string.Join("\n----\n", cluster.Members.Select(m => m.Process.Output[^Math.Min(4000, m.Process.Output.Length)..]))}");
         await ledgers.AssertNothingLostNothingTwiceAsync(60);
+
+        // Every silo wrote the state of the ledgers it owns, and its /metrics says how: its
+        // PostgreSQL batches, and none of them failed.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var member in cluster.Members)
+        {
+            var text = await http.GetStringAsync(new Uri(member.Address, "/metrics"));
+            Assert.Matches("fabric_storage_batch_statements_sum\\{outcome=\"committed\"\\} [1-9]", text);
+            Assert.Matches("fabric_storage_queue_seconds_count [1-9]", text);
+            Assert.DoesNotContain("outcome=\"failed\"", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
