@@ -253,7 +253,9 @@ internal static partial class IngestBenchmarks
         var warm = await RunWrkAsync(wrk, script, url, connections, warmUp, threads, durable ? "pg-warm" : "mem-warm");
         var postgres = app.Services.GetRequiredKeyedService<IGrainStorage>(PersistentStateAttribute.DefaultStorage) as PostgreSqlGrainStorage;
         var (statementsBefore, commandsBefore, transactionsBefore) = (postgres?.StatementsSent ?? 0, postgres?.CommandsSent ?? 0, postgres?.Transactions ?? 0);
+        var storageBefore = durable ? await StorageLatencyAsync(http) : default;
         var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem");
+        var storageAfter = durable ? await StorageLatencyAsync(http) : default;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {run.Rate:N0} accepted/s, {run.Errors} errors"));
         if (postgres is not null)
         {
@@ -263,6 +265,9 @@ internal static partial class IngestBenchmarks
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{name}: {statements:N0} state reads, writes and appends as {commands:N0} commands in {transactions:N0} transactions during the run ({statements / (double)transactions:F1} and {commands / (double)transactions:F1} per transaction, {statements / (double)Math.Max(1, run.Accepted):F2} per accepted message)"));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}: a statement waited {Mean(storageAfter.Wait, storageBefore.Wait) * 1000:F2} ms for its batch and the batch took {Mean(storageAfter.Batch, storageBefore.Batch) * 1000:F2} ms, on average (the silo's /metrics: fabric_storage_queue_seconds, fabric_storage_batch_seconds)"));
         }
 
         // wrk stops with requests in flight: the silo may have accepted up to one per
@@ -291,6 +296,23 @@ internal static partial class IngestBenchmarks
         await app.StopAsync();
         return (run, drained, lost);
     }
+
+    /// <summary>The sums and counts of the silo's storage wait and committed batch time histograms, from its <c>/metrics</c>.</summary>
+    private static async Task<((double Sum, double Count) Wait, (double Sum, double Count) Batch)> StorageLatencyAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        double Value(string series) =>
+            text.Split('\n').FirstOrDefault(line => line.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+                ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture)
+                : 0;
+        return (
+            (Value("fabric_storage_queue_seconds_sum"), Value("fabric_storage_queue_seconds_count")),
+            (Value("fabric_storage_batch_seconds_sum{outcome=\"committed\"}"), Value("fabric_storage_batch_seconds_count{outcome=\"committed\"}")));
+    }
+
+    /// <summary>The mean of a histogram over an interval, from its sum and count at both ends.</summary>
+    private static double Mean((double Sum, double Count) after, (double Sum, double Count) before) =>
+        (after.Sum - before.Sum) / Math.Max(1, after.Count - before.Count);
 
     private static async Task WaitReadyAsync(HttpClient http)
     {
