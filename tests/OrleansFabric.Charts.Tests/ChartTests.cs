@@ -297,7 +297,7 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [InlineData("FabricStorageBatchSlow", "critical", 2, "fabric_storage_batch_seconds_bucket")]
     [InlineData("FabricStorageBatchesFailing", "warning", 0, "outcome=\"failed\"")]
     [InlineData("FabricStorageBatchesFailing", "critical", 1, "outcome=\"failed\"")]
-    public async Task Prometheus_rule_carries_the_acf_alert_thresholds(string alert, string severity, double threshold, string selects)
+    public async Task Prometheus_rule_carries_each_alert_s_thresholds(string alert, string severity, double threshold, string selects)
     {
         var rule = Assert.Single(
             AlertRules(await helm.RenderAsync(Production)),
