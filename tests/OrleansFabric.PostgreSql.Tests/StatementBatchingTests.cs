@@ -75,7 +75,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
 
         Task<string> conflicting, faulty;
         List<Task<string>> writes;
-        await using (var held = await LockLeaseAsync(5))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, 5))
         {
             writes = good.Take(10).Select(grain => storage.WriteAsync(grain, "s", s_payload, null, fence, default)).ToList();
             conflicting = storage.WriteAsync(existing, "s", s_payload, "1", fence, default);
@@ -129,7 +129,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
         var (statementsBefore, commandsBefore, transactionsBefore) = (storage.StatementsSent, storage.CommandsSent, storage.Transactions);
         Task<string>[] appends, updates, inserts;
         Task<string> staleAppend, lostLease;
-        await using (var held = await LockLeaseAsync(1))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, 1))
         {
             appends = [.. appended.Select(grain => storage.AppendAsync(grain, "s", Encoding.UTF8.GetBytes($"{{\"add\":\"{grain.Key}\"}}"), etags[grain], fenceOf[grain], default))];
             updates = [.. updated.Select(grain => storage.WriteAsync(grain, "s", Encoding.UTF8.GetBytes($"{{\"new\":\"{grain.Key}\"}}"), etags[grain], fenceOf[grain], default))];
@@ -187,7 +187,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
 
         Task<string>[] appends;
         Task<string> faulty;
-        await using (var held = await LockLeaseAsync(2))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, 2))
         {
             appends = [.. grains.Take(6).Select((grain, i) => storage.AppendAsync(grain, "s", s_payload, written[i], fence, default))];
 
@@ -255,7 +255,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
         Task<GrainStateRecord?>[] reads;
         Task<GrainStateRecord?> missingRead;
         List<Task<string>> blocked = [];
-        await using (var held = await LockLeaseAsync(3))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, 3))
         {
             // Occupy every flusher with a fenced write that waits for the lease row.
             for (var i = 1; i <= StatementBatcher.MaxConcurrentBatches; i++)
@@ -302,7 +302,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
 
         var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
         List<Task> writes;
-        await using (var held = await LockLeaseAsync(7))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, 7))
         {
             // The same transaction holds the reminder rows, so their updates wait too.
             await using (var command = new NpgsqlCommand("select 1 from fabric_reminders where partition = 7 for update", held.Connection, held.Transaction))
@@ -378,7 +378,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
     {
         var (sentBefore, transactionsBefore) = (storage.StatementsSent, storage.Transactions);
         List<Task<T>> statements;
-        await using (var held = await LockLeaseAsync(partition))
+        await using (var held = await HeldLock.OnLeaseAsync(database.DataSource, partition))
         {
             statements = [.. start()];
             Assert.All(statements, statement => Assert.False(statement.IsCompleted));
@@ -387,31 +387,5 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
 
         var results = await Task.WhenAll(statements);
         return (results, storage.StatementsSent - sentBefore, storage.Transactions - transactionsBefore);
-    }
-
-    /// <summary>Locks a partition's lease row, so fenced writes to it wait until the transaction ends.</summary>
-    private async Task<HeldLock> LockLeaseAsync(int partition)
-    {
-        var connection = await database.DataSource.OpenConnectionAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"select 1 from fabric_leases where partition = {partition} for update", connection, transaction);
-        await command.ExecuteScalarAsync();
-        return new HeldLock(connection, transaction);
-    }
-
-    /// <summary>An open transaction holding row locks; disposing it returns its connection to the pool.</summary>
-    private sealed class HeldLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public NpgsqlConnection Connection { get; } = connection;
-
-        public NpgsqlTransaction Transaction { get; } = transaction;
-
-        public Task CommitAsync() => Transaction.CommitAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
-        }
     }
 }

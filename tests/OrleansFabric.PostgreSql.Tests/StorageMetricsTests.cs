@@ -34,7 +34,7 @@ public sealed class StorageMetricsTests(Database database) : IClassFixture<Datab
         var fence = new WriteFence(6, 1);
 
         List<Task<string>> writes;
-        await using (var held = await LockLeaseAsync(dataSource, 6))
+        await using (var held = await HeldLock.OnLeaseAsync(dataSource, 6))
         {
             // The first batch waits in the server for the lease row, the rest wait for it.
             writes = [.. Enumerable.Range(0, 40).Select(_ => storage.WriteAsync(NewGrain(), "s", s_payload, null, fence, default))];
@@ -70,7 +70,7 @@ public sealed class StorageMetricsTests(Database database) : IClassFixture<Datab
 
         List<Task<string>> good;
         Task<string> faulty;
-        await using (var held = await LockLeaseAsync(dataSource, 7))
+        await using (var held = await HeldLock.OnLeaseAsync(dataSource, 7))
         {
             good = [.. Enumerable.Range(0, 5).Select(_ => storage.WriteAsync(NewGrain(), "s", s_payload, null, fence, default))];
 
@@ -100,30 +100,8 @@ public sealed class StorageMetricsTests(Database database) : IClassFixture<Datab
 
     private static GrainId NewGrain() => new(new GrainType("counter"), Guid.NewGuid().ToString("N"));
 
-    /// <summary>Locks a partition's lease row on a connection of <paramref name="dataSource"/>, so fenced writes to it wait until the transaction ends.</summary>
-    private static async Task<HeldLock> LockLeaseAsync(NpgsqlDataSource dataSource, int partition)
-    {
-        var connection = await dataSource.OpenConnectionAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand($"select 1 from fabric_leases where partition = {partition} for update", connection, transaction);
-        await command.ExecuteScalarAsync();
-        return new HeldLock(connection, transaction);
-    }
-
     /// <summary>A batch as the instruments saw it.</summary>
     private sealed record Batch(int Statements, double Seconds, string Outcome);
-
-    /// <summary>An open transaction holding a row lock; disposing it returns its connection to the pool.</summary>
-    private sealed class HeldLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public Task CommitAsync() => transaction.CommitAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
 
     /// <summary>
     /// What the PostgreSQL meter of one meter factory records. A batch's two measurements
