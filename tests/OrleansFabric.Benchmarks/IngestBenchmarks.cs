@@ -81,7 +81,7 @@ internal static partial class IngestBenchmarks
 
                 if (selected.Contains("embedded"))
                 {
-                    var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, []);
+                    var embedded = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, postmaster: 0, []);
                     lost += embedded.Lost;
                     rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded", embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
                 }
@@ -90,7 +90,7 @@ internal static partial class IngestBenchmarks
                 {
                     await using var server = await PostgresServer.StartAsync();
                     var connectionString = await server.CreateDatabaseAsync("ingest");
-                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, [
+                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, await PostmasterAsync(connectionString), [
                         "--Fabric:Clustering:Provider=PostgreSql",
                         $"--Fabric:Clustering:ConnectionString={connectionString}",
                         "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
@@ -98,7 +98,11 @@ internal static partial class IngestBenchmarks
                         "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
                     ]);
                     lost += durable.Lost;
-                    var pgbench = await ClusterBenchmarks.PgbenchAsync(server, await server.CreateDatabaseAsync("pgbench"), connections, seconds, sessions);
+                    var pgbenchDatabase = await server.CreateDatabaseAsync("pgbench");
+                    var postmaster = await PostmasterAsync(pgbenchDatabase);
+                    var before = CpuTimes.Sample(postmaster);
+                    var pgbench = await ClusterBenchmarks.PgbenchAsync(server, pgbenchDatabase, connections, seconds, sessions);
+                    Console.WriteLine($"pgbench: CPU per upsert (at {pgbench:N0} upserts/s): {CpuTimes.Sample(postmaster).PerMessage(before, (long)(pgbench * seconds), server: null, postgreSql: true, "pgbench")}");
                     rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
                     rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {round} | pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
                 }
@@ -181,7 +185,7 @@ internal static partial class IngestBenchmarks
         await app.StartAsync();
         var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
         await RunWrkAsync(wrk, script, url, connections, warmUp, threads, "bare-warm");
-        var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, "bare");
+        var run = await MeasuredAsync("bare Kestrel", postmaster: 0, () => RunWrkAsync(wrk, script, url, connections, seconds, threads, "bare"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare Kestrel: {run.Rate:N0} accepted/s, {run.Errors} errors"));
         await app.StopAsync();
         return run;
@@ -219,7 +223,7 @@ internal static partial class IngestBenchmarks
     /// measured), then checks that no accepted message was lost.
     /// </summary>
     private static async Task<((long Accepted, long Errors, double Rate, double P50, double P99) Wrk, double DrainSeconds, long Lost)> MeasureSiloAsync(
-        string wrk, string script, int connections, int seconds, int threads, int warmUp, int sessions, string[] extra)
+        string wrk, string script, int connections, int seconds, int threads, int warmUp, int sessions, int postmaster, string[] extra)
     {
         var durable = extra.Length > 0;
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
@@ -254,7 +258,7 @@ internal static partial class IngestBenchmarks
         var postgres = app.Services.GetRequiredKeyedService<IGrainStorage>(PersistentStateAttribute.DefaultStorage) as PostgreSqlGrainStorage;
         var (statementsBefore, commandsBefore, transactionsBefore) = (postgres?.StatementsSent ?? 0, postgres?.CommandsSent ?? 0, postgres?.Transactions ?? 0);
         var storageBefore = durable ? await StorageLatencyAsync(http) : default;
-        var run = await RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem");
+        var run = await MeasuredAsync(name, postmaster, () => RunWrkAsync(wrk, script, url, connections, seconds, threads, durable ? "pg" : "mem"));
         var storageAfter = durable ? await StorageLatencyAsync(http) : default;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {run.Rate:N0} accepted/s, {run.Errors} errors"));
         if (postgres is not null)
@@ -295,6 +299,34 @@ internal static partial class IngestBenchmarks
 
         await app.StopAsync();
         return (run, drained, lost);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> (wrk) and says where the CPU went meanwhile, per accepted
+    /// message (this process, PostgreSQL when <paramref name="postmaster"/> is its process id,
+    /// wrk, the machine's idle and stolen time), and how much of the run this process's garbage
+    /// collector paused it. A run that is slow for no change of code shows here whether it spent
+    /// more CPU per message or left the cores idle.
+    /// </summary>
+    private static async Task<(long Accepted, long Errors, double Rate, double P50, double P99)> MeasuredAsync(
+        string name, int postmaster, Func<Task<(long Accepted, long Errors, double Rate, double P50, double P99)>> run)
+    {
+        var (collections, paused, clock) = (GC.CollectionCount(0), GC.GetTotalPauseDuration(), Stopwatch.StartNew());
+        var before = CpuTimes.Sample(postmaster);
+        var result = await run();
+        var after = CpuTimes.Sample(postmaster);
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{name}: CPU per accepted message: {after.PerMessage(before, result.Accepted, "this process (the server)", postmaster > 0, "wrk")}; {GC.CollectionCount(0) - collections} garbage collections paused it {(GC.GetTotalPauseDuration() - paused) / clock.Elapsed:P1} of the run; {ThreadPool.ThreadCount} thread-pool threads"));
+        return result;
+    }
+
+    /// <summary>The process id of the PostgreSQL server behind <paramref name="connectionString"/>: the parent of a backend.</summary>
+    private static async Task<int> PostmasterAsync(string connectionString)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand("select pg_backend_pid()");
+        return CpuTimes.ParentOf((int)(await command.ExecuteScalarAsync())!);
     }
 
     /// <summary>The sums and counts of the silo's storage wait and committed batch time histograms, from its <c>/metrics</c>.</summary>
