@@ -170,6 +170,13 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         Assert.False(env["Fabric__Clustering__AdvertisedHost"].ContainsKey("value"));
     }
 
+    [Fact]
+    public async Task Dead_silo_retention_reaches_the_silo_and_can_be_set()
+    {
+        Assert.Equal("60", (await helm.RenderAsync(Default)).Env["Fabric__Clustering__DeadSiloRetentionMinutes"].At("value").Text());
+        Assert.Equal("1440", (await helm.RenderAsync(Default, "--set", "clustering.deadSiloRetentionMinutes=1440")).Env["Fabric__Clustering__DeadSiloRetentionMinutes"].At("value").Text());
+    }
+
     [Theory]
     [InlineData(Default)]
     [InlineData(Production)]

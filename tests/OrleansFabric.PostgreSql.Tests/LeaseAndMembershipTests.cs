@@ -60,6 +60,24 @@ public sealed class LeaseAndMembershipTests(Database database) : IClassFixture<D
     }
 
     [Fact]
+    public async Task Removing_stale_members_deletes_only_rows_whose_heartbeat_is_older_than_the_retention()
+    {
+        var membership = new PostgreSqlMembershipTable(database.DataSource);
+        var (old, recent) = ("silo-" + Guid.NewGuid().ToString("N")[..8], "silo-" + Guid.NewGuid().ToString("N")[..8]);
+        await membership.RegisterAsync(old, "10.0.0.1:11111", SiloStatus.Active, DateTimeOffset.UtcNow, default);
+        await membership.RegisterAsync(recent, "10.0.0.2:11111", SiloStatus.Active, DateTimeOffset.UtcNow, default);
+        await database.ExecuteAsync($"update fabric_silos set heartbeat_at = now() - interval '61 minutes' where silo_id = '{old}'");
+        await database.ExecuteAsync($"update fabric_silos set heartbeat_at = now() - interval '59 minutes' where silo_id = '{recent}'");
+
+        var removed = await membership.RemoveStaleAsync(TimeSpan.FromMinutes(60), default);
+
+        var ids = (await membership.ReadAllAsync(default)).Select(entry => entry.SiloId).ToList();
+        Assert.DoesNotContain(old, ids);
+        Assert.Contains(recent, ids);
+        Assert.True(removed >= 1, $"removed {removed}");
+    }
+
+    [Fact]
     public async Task Reminders_are_stored_by_partition_and_removed_only_with_their_etag()
     {
         var table = new PostgreSqlReminderTable(database.DataSource);

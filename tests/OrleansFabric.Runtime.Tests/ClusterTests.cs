@@ -95,6 +95,33 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_silent_silo_s_row_is_deleted_after_the_retention_and_the_silo_registers_again_when_it_returns()
+    {
+        await using var cluster = await StartAsync(2);
+        await cluster.SettleAsync(() => cluster.Members.All(member => member.ServingCount == 8), "balanced");
+        var (silent, other) = (cluster.Members[0], cluster.Members[1]);
+        async Task<string[]> RowsAsync() => [.. (await cluster.Tables.ReadAllAsync(CancellationToken.None)).Select(member => member.SiloId).Order(StringComparer.Ordinal)];
+
+        silent.Connection.Cut = true;
+        await cluster.SettleAsync(() => other.ServingCount == 16, "failover to the other silo");
+
+        // Long dead, but within the retention (60 minutes by default): still listed.
+        await cluster.StepAsync(TimeSpan.FromMinutes(59));
+        Assert.Equal(new[] { other.SiloId, silent.SiloId }.Order(StringComparer.Ordinal), await RowsAsync());
+
+        // Past it: the live silo deletes the row in its next cycle, and only that row.
+        await cluster.StepAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal([other.SiloId], await RowsAsync());
+
+        // The silo was only cut off: back, it finds its row gone, registers again and takes its share.
+        silent.Connection.Cut = false;
+        await cluster.SettleAsync(() => silent.ServingCount == 8 && other.ServingCount == 8, "the silo back in the cluster");
+        var rows = await cluster.Tables.ReadAllAsync(CancellationToken.None);
+        Assert.Equal(silent.Endpoint, rows.Single(member => member.SiloId == silent.SiloId).Endpoint);
+        Assert.Equal(2, rows.Count);
+    }
+
+    [Fact]
     public async Task A_call_for_a_partition_without_owner_waits_for_one_and_succeeds()
     {
         await using var cluster = await StartAsync(2);

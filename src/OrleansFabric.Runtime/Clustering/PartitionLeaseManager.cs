@@ -11,7 +11,9 @@ namespace OrleansFabric.Runtime.Clustering;
 /// off gracefully (stop routing to them, deactivate and flush their grains, then release).
 /// It serves a partition only until TTL minus a safety margin after the start of its last
 /// successful renewal, measured on its own monotonic clock, so a paused or cut-off silo
-/// stops serving before its lease can expire in the database.
+/// stops serving before its lease can expire in the database. It also keeps the membership
+/// table tidy: rows of silos silent for longer than the dead-silo retention are deleted, and a
+/// silo that finds its own row gone (it was silent that long: paused, cut off) registers again.
 /// </summary>
 internal sealed partial class PartitionLeaseManager : IPartitionOwnership
 {
@@ -19,6 +21,7 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
     private readonly IPartitionLeaseTable _leases;
     private readonly IMembershipTable _membership;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _deadSiloRetention;
     private readonly ILogger _logger;
     private readonly long[] _epochs;
     private readonly Lock _lock = new();
@@ -28,12 +31,13 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
     private volatile bool _draining;
     private volatile bool _handingOff;
 
-    public PartitionLeaseManager(SiloState silo, IPartitionLeaseTable leases, IMembershipTable membership, TimeProvider time, int partitionCount, TimeSpan ttl, ILogger logger)
+    public PartitionLeaseManager(SiloState silo, IPartitionLeaseTable leases, IMembershipTable membership, TimeProvider time, int partitionCount, TimeSpan ttl, TimeSpan deadSiloRetention, ILogger logger)
     {
         _silo = silo;
         _leases = leases;
         _membership = membership;
         _time = time;
+        _deadSiloRetention = deadSiloRetention;
         _logger = logger;
         PartitionCount = partitionCount;
         Ttl = ttl;
@@ -133,7 +137,7 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         Volatile.Write(ref _servingUntil, started + (long)((Ttl - SafetyMargin).TotalSeconds * _time.TimestampFrequency));
         _silo.IsServingLeases = true;
 
-        var members = await _membership.ReadAllAsync(cancellationToken);
+        var members = await ReadMembersAsync(cancellationToken);
         var leases = await _leases.ReadAllAsync(cancellationToken);
 
         // A silo that let a lease expire failed to renew it: count it out at once, so its
@@ -210,6 +214,31 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// The membership rows, after deleting those of silos silent for longer than the retention
+    /// and registering this silo again if its own row is gone.
+    /// </summary>
+    private async Task<IReadOnlyList<MembershipEntry>> ReadMembersAsync(CancellationToken cancellationToken)
+    {
+        var members = await _membership.ReadAllAsync(cancellationToken);
+        var changed = false;
+        if (members.Any(member => member.SiloId != _silo.SiloId && member.HeartbeatAge > _deadSiloRetention))
+        {
+            var removed = await _membership.RemoveStaleAsync(_deadSiloRetention, cancellationToken);
+            LogStaleMembersRemoved(_logger, removed, _deadSiloRetention.TotalMinutes);
+            changed = true;
+        }
+
+        if (members.All(member => member.SiloId != _silo.SiloId))
+        {
+            LogRegisteredAgain(_logger, _silo.SiloId);
+            await _membership.RegisterAsync(_silo.SiloId, _silo.Endpoint, ReportedStatus(), _silo.StartedAt, cancellationToken);
+            changed = true;
+        }
+
+        return changed ? await _membership.ReadAllAsync(cancellationToken) : members;
     }
 
     /// <summary>Records a failed cycle; the silo keeps serving only until its serving window ends.</summary>
@@ -326,4 +355,10 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Lease cycle failed; serving continues only until the current leases' safety deadline")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Removed {Count} membership rows of silos silent for more than {Minutes} minutes")]
+    private static partial void LogStaleMembersRemoved(ILogger logger, int count, double minutes);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "This silo's membership row ({SiloId}) was gone, deleted after it was silent for longer than the dead-silo retention; registered again")]
+    private static partial void LogRegisteredAgain(ILogger logger, string siloId);
 }

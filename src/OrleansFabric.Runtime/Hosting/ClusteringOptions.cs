@@ -33,6 +33,14 @@ public sealed class ClusteringOptions
     /// <summary>The shared secret silos present to each other; required for PostgreSql.</summary>
     public string? ClusterSecret { get; set; }
 
+    /// <summary>
+    /// How long a silo that stopped heartbeating stays in the membership table (and in
+    /// <c>GET /v1/cluster</c>, the dashboard and <c>fabric silos</c>) before the live silos delete
+    /// its row. Every restarted process is a new silo, so without this the table would keep a row
+    /// for every pod a cluster ever ran. Default 60, at least 5.
+    /// </summary>
+    public int DeadSiloRetentionMinutes { get; set; } = 60;
+
     /// <summary>How long a call may wait for its grain's partition to get an owner, or be retried, before it fails as unavailable. Default 30.</summary>
     public int CallTimeoutSeconds { get; set; } = 30;
 

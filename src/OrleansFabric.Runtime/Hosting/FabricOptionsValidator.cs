@@ -60,6 +60,11 @@ internal sealed class FabricOptionsValidator :
             failures.Add($"{ClusteringOptions.Section}:LeaseTtlSeconds must be between 2 and 300 (got {options.LeaseTtlSeconds}).");
         }
 
+        if (options.DeadSiloRetentionMinutes is < 5 or > 10080)
+        {
+            failures.Add($"{ClusteringOptions.Section}:DeadSiloRetentionMinutes must be between 5 and 10080, a week (got {options.DeadSiloRetentionMinutes}).");
+        }
+
         if (options.SiloPort is < 0 or > 65535)
         {
             failures.Add($"{ClusteringOptions.Section}:SiloPort must be between 0 and 65535 (got {options.SiloPort}).");

@@ -98,6 +98,7 @@ public static class FabricServiceCollectionExtensions
                 provider.GetRequiredService<TimeProvider>(),
                 options.PartitionCount,
                 TimeSpan.FromSeconds(options.LeaseTtlSeconds),
+                TimeSpan.FromMinutes(options.DeadSiloRetentionMinutes),
                 provider.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansFabric.Leases"));
         });
         services.TryAddSingleton(provider =>
