@@ -102,6 +102,7 @@ internal static partial class IngestBenchmarks
                     var postmaster = await PostmasterAsync(pgbenchDatabase);
                     var before = CpuTimes.Sample(postmaster);
                     var pgbench = await ClusterBenchmarks.PgbenchAsync(server, pgbenchDatabase, connections, seconds, sessions);
+                    await BackendsGoneAsync(pgbenchDatabase);
                     Console.WriteLine($"pgbench: CPU per upsert (at {pgbench:N0} upserts/s): {CpuTimes.Sample(postmaster).PerMessage(before, (long)(pgbench * seconds), server: null, postgreSql: true, "pgbench")}");
                     rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
                     rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {round} | pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
@@ -319,6 +320,20 @@ internal static partial class IngestBenchmarks
             CultureInfo.InvariantCulture,
             $"{name}: CPU per accepted message: {after.PerMessage(before, result.Accepted, "this process (the server)", postmaster > 0, "wrk")}; {GC.CollectionCount(0) - collections} garbage collections paused it {(GC.GetTotalPauseDuration() - paused) / clock.Elapsed:P1} of the run; {ThreadPool.ThreadCount} thread-pool threads"));
         return result;
+    }
+
+    /// <summary>
+    /// Waits (at most 10 s) until no backend serves <paramref name="connectionString"/>'s
+    /// database but this one: a backend's CPU time counts once the server has reaped it.
+    /// </summary>
+    private static async Task BackendsGoneAsync(string connectionString)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+        for (var attempt = 0; attempt < 200 && (long)(await command.ExecuteScalarAsync())! > 0; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
     }
 
     /// <summary>The process id of the PostgreSQL server behind <paramref name="connectionString"/>: the parent of a backend.</summary>

@@ -12,7 +12,10 @@ namespace OrleansFabric.TestKit;
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
+    private const string DirectoryPrefix = "fabric-pg-";
+
     private static readonly Lazy<Task<PostgresServer>> s_shared = new(StartSharedAsync);
+    private static int s_leftoversRemoved;
     private readonly string? _directory;
     private readonly string? _binaries;
     private bool _disposed;
@@ -54,7 +57,12 @@ public sealed class PostgresServer : IAsyncDisposable
             .Where(path => File.Exists(Path.Combine(path, "initdb")))
             .OrderByDescending(path => int.TryParse(Path.GetFileName(Path.GetDirectoryName(path)), out var version) ? version : 0)
             .FirstOrDefault() ?? throw new InvalidOperationException("No PostgreSQL server binaries under /usr/lib/postgresql/*/bin: run ./tests/run.sh, which installs them.");
-        var directory = Path.Combine(Path.GetTempPath(), $"fabric-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
+        if (Interlocked.Exchange(ref s_leftoversRemoved, 1) == 0)
+        {
+            RemoveLeftovers();
+        }
+
+        var directory = Path.Combine(Path.GetTempPath(), $"{DirectoryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
         Directory.CreateDirectory(directory);
         if (Environment.IsPrivilegedProcess)
         {
@@ -110,6 +118,34 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         Directory.Delete(_directory!, recursive: true);
+    }
+
+    /// <summary>
+    /// Deletes the directories of servers whose process is gone and which are stopped: a test
+    /// host may be ended before the shared server's exit handler has deleted its directory (it
+    /// stops the server first), and a killed benchmark never gets there.
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var name = Path.GetFileName(directory);
+            var dash = name.IndexOf('-', DirectoryPrefix.Length);
+            if (dash < 0 || !int.TryParse(name.AsSpan(DirectoryPrefix.Length, dash - DirectoryPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
+                || owner == Environment.ProcessId || Directory.Exists($"/proc/{owner}") || File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Another process is deleting it too, or it is not ours to delete: leave it.
+            }
+        }
     }
 
     private Task RunPostgresAsync(string tool, string[] arguments)
