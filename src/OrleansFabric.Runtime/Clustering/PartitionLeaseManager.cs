@@ -226,8 +226,13 @@ internal sealed partial class PartitionLeaseManager : IPartitionOwnership
         var changed = false;
         if (members.Any(member => member.SiloId != _silo.SiloId && member.HeartbeatAge > _deadSiloRetention))
         {
+            // Every live silo sees the same rows; the first to get there deletes them.
             var removed = await _membership.RemoveStaleAsync(_deadSiloRetention, cancellationToken);
-            LogStaleMembersRemoved(_logger, removed, _deadSiloRetention.TotalMinutes);
+            if (removed > 0)
+            {
+                LogStaleMembersRemoved(_logger, removed, _deadSiloRetention.TotalMinutes);
+            }
+
             changed = true;
         }
 
