@@ -28,6 +28,13 @@ public sealed class Database : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>How many sessions of this database wait for a lock now (a statement blocked by a held row lock shows here).</summary>
+    public async Task<long> LockWaitersAsync()
+    {
+        await using var command = DataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Makes <paramref name="owner"/> hold <paramref name="partition"/> at <paramref name="epoch"/> for <paramref name="seconds"/> (negative: expired).</summary>
     public Task SetLeaseAsync(int partition, string? owner, long epoch, int seconds) =>
         ExecuteAsync($"update fabric_leases set owner = {(owner is null ? "null" : $"'{owner}'")}, epoch = {epoch}, expires_at = {(owner is null ? "null" : $"now() + interval '{seconds} seconds'")} where partition = {partition}");

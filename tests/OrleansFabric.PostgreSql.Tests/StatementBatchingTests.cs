@@ -262,7 +262,7 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
             {
                 blocked.Add(storage.WriteAsync(NewGrain(), "s", s_payload, null, new WriteFence(3, 1), default));
                 var waiting = i;
-                await Eventually.PollAsync(async () => await SessionsWaitingOnLocksAsync() >= waiting, $"{waiting} writes waiting for the lease row", TimeSpan.FromSeconds(30));
+                await Eventually.PollAsync(async () => await database.LockWaitersAsync() >= waiting, $"{waiting} writes waiting for the lease row", TimeSpan.FromSeconds(30));
             }
 
             reads = [.. stored.Keys.Select(grain => storage.ReadAsync(grain, "s", default))];
@@ -279,12 +279,6 @@ public sealed class StatementBatchingTests(Database database) : IClassFixture<Da
         Assert.Null(await missingRead);
         Assert.Equal(StatementBatcher.MaxConcurrentBatches + 31, storage.StatementsSent - sentBefore);
         Assert.InRange(storage.Transactions - transactionsBefore, 1, 2 * StatementBatcher.MaxConcurrentBatches);
-    }
-
-    private async Task<long> SessionsWaitingOnLocksAsync()
-    {
-        await using var command = database.DataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

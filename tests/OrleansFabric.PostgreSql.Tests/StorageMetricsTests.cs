@@ -38,7 +38,7 @@ public sealed class StorageMetricsTests(Database database) : IClassFixture<Datab
         {
             // The first batch waits in the server for the lease row, the rest wait for it.
             writes = [.. Enumerable.Range(0, 40).Select(_ => storage.WriteAsync(NewGrain(), "s", s_payload, null, fence, default))];
-            await Eventually.PollAsync(() => WaitingForLockAsync(dataSource), "a batch to wait in the server for the lease row", TimeSpan.FromSeconds(30));
+            await Eventually.PollAsync(async () => await database.LockWaitersAsync() > 0, "a batch to wait in the server for the lease row", TimeSpan.FromSeconds(30));
             _time.Advance(s_held);
             await held.CommitAsync();
         }
@@ -90,12 +90,6 @@ public sealed class StorageMetricsTests(Database database) : IClassFixture<Datab
         Assert.DoesNotContain(recorded.Batches, batch => batch.Outcome == PostgreSqlMetrics.Failed);
         Assert.Equal(11, recorded.Waits.Count);
         Assert.Equal(storage.Transactions, recorded.Batches.Count);
-    }
-
-    private static async Task<bool> WaitingForLockAsync(NpgsqlDataSource dataSource)
-    {
-        await using var command = dataSource.CreateCommand("select exists (select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock')");
-        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     private static GrainId NewGrain() => new(new GrainType("counter"), Guid.NewGuid().ToString("N"));
