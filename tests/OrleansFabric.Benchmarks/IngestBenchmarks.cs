@@ -90,7 +90,8 @@ internal static partial class IngestBenchmarks
                 {
                     await using var server = await PostgresServer.StartAsync();
                     var connectionString = await server.CreateDatabaseAsync("ingest");
-                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, await PostmasterAsync(connectionString), [
+                    var postmaster = await PostmasterAsync(connectionString);
+                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, postmaster, [
                         "--Fabric:Clustering:Provider=PostgreSql",
                         $"--Fabric:Clustering:ConnectionString={connectionString}",
                         "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
@@ -99,7 +100,6 @@ internal static partial class IngestBenchmarks
                     ]);
                     lost += durable.Lost;
                     var pgbenchDatabase = await server.CreateDatabaseAsync("pgbench");
-                    var postmaster = await PostmasterAsync(pgbenchDatabase);
                     var before = CpuTimes.Sample(postmaster);
                     var pgbench = await ClusterBenchmarks.PgbenchAsync(server, pgbenchDatabase, connections, seconds, sessions);
                     await BackendsGoneAsync(pgbenchDatabase);
