@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using OrleansFabric.PostgreSql;
 using OrleansFabric.Runtime;
 using OrleansFabric.Runtime.Persistence;
@@ -21,7 +22,9 @@ namespace OrleansFabric.Benchmarks;
 /// <summary>
 /// Issue 4: <c>POST /v1/messages</c> throughput measured with wrk against a bare Kestrel
 /// endpoint (the ceiling), the embedded silo and the PostgreSQL silo, plus pgbench's upsert
-/// rate at the same concurrency. wrk, the server and PostgreSQL share the machine's cores.
+/// rate at the same concurrency, and a Kestrel endpoint that makes each message durable itself
+/// (one upsert per request: what a service without the fabric would do). wrk, the server and
+/// PostgreSQL share the machine's cores.
 /// </summary>
 internal static partial class IngestBenchmarks
 {
@@ -38,9 +41,9 @@ internal static partial class IngestBenchmarks
     /// this process.
     /// </param>
     /// <param name="targets">
-    /// Which targets to measure, comma-separated: <c>kestrel</c>, <c>embedded</c>, <c>postgres</c>
-    /// (pgbench runs with <c>postgres</c>). All three by default; <c>kestrel,embedded</c> skips
-    /// PostgreSQL when only the embedded ratio matters.
+    /// Which targets to measure, comma-separated: <c>kestrel</c>, <c>embedded</c>, <c>postgres</c>,
+    /// <c>kestrel-postgres</c> (pgbench runs with either of the last two). All four by default;
+    /// <c>kestrel,embedded</c> skips PostgreSQL when only the embedded ratio matters.
     /// </param>
     /// <param name="rounds">
     /// How many times to measure every target, in turn. This machine is noisy: one run's ratio
@@ -49,9 +52,9 @@ internal static partial class IngestBenchmarks
     public static async Task<int> RunAsync(int connections, int seconds, int threads, int sessions, int warmUp, string targets, int rounds)
     {
         var selected = targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (selected.Except(["kestrel", "embedded", "postgres"], StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } unknown)
+        if (selected.Except(["kestrel", "embedded", "postgres", "kestrel-postgres"], StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } unknown)
         {
-            Console.Error.WriteLine($"ingest: unknown target '{unknown}' (kestrel, embedded, postgres).");
+            Console.Error.WriteLine($"ingest: unknown target '{unknown}' (kestrel, embedded, postgres, kestrel-postgres).");
             return 2;
         }
 
@@ -73,7 +76,7 @@ internal static partial class IngestBenchmarks
             for (var round = 1; round <= rounds; round++)
             {
                 var warm = round == 1 ? FirstWarmUp(warmUp) : warmUp;
-                var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warm) : default;
+                var bare = selected.Contains("kestrel") ? await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warm, null, postmaster: 0) : default;
                 if (selected.Contains("kestrel"))
                 {
                     rows.Add(Row(round, "bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
@@ -86,25 +89,47 @@ internal static partial class IngestBenchmarks
                     rows.Add(Row(round, "silo, embedded default (in-memory)", embedded.Wrk, selected.Contains("kestrel") ? Ratio(ratios, "embedded", embedded.Wrk.Rate, bare.Rate, "Kestrel") : "", (embedded.DrainSeconds, embedded.Lost)));
                 }
 
-                if (selected.Contains("postgres"))
+                if (selected.Contains("postgres") || selected.Contains("kestrel-postgres"))
                 {
                     await using var server = await PostgresServer.StartAsync();
                     var connectionString = await server.CreateDatabaseAsync("ingest");
                     var postmaster = await PostmasterAsync(connectionString);
-                    var durable = await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, postmaster, [
-                        "--Fabric:Clustering:Provider=PostgreSql",
-                        $"--Fabric:Clustering:ConnectionString={connectionString}",
-                        "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
-                        $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
-                        "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
-                    ]);
+                    var durable = selected.Contains("postgres")
+                        ? await MeasureSiloAsync(wrk, script, connections, seconds, threads, warm, sessions, postmaster, [
+                            "--Fabric:Clustering:Provider=PostgreSql",
+                            $"--Fabric:Clustering:ConnectionString={connectionString}",
+                            "--Fabric:Clustering:ClusterSecret=ingest-benchmark-secret",
+                            $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
+                            "--Fabric:Clustering:AdvertisedHost=127.0.0.1",
+                        ])
+                        : default;
                     lost += durable.Lost;
+                    var upserting = default((long Accepted, long Errors, double Rate, double P50, double P99));
+                    if (selected.Contains("kestrel-postgres"))
+                    {
+                        await using var store = PostgreSqlFabric.CreateDataSource(await server.CreateDatabaseAsync("kestrel"));
+                        upserting = await MeasureBareKestrelAsync(wrk, script, connections, seconds, threads, warm, store, postmaster);
+                    }
+
                     var pgbenchDatabase = await server.CreateDatabaseAsync("pgbench");
                     var before = CpuTimes.Sample(postmaster);
                     var pgbench = await ClusterBenchmarks.PgbenchAsync(server, pgbenchDatabase, connections, seconds, sessions);
                     await BackendsGoneAsync(pgbenchDatabase);
                     Console.WriteLine($"pgbench: CPU per upsert (at {pgbench:N0} upserts/s): {CpuTimes.Sample(postmaster).PerMessage(before, (long)(pgbench * seconds), server: null, postgreSql: true, "pgbench")}");
-                    rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
+                    if (selected.Contains("postgres"))
+                    {
+                        rows.Add(Row(round, "silo, PostgreSQL (each 202 durable)", durable.Wrk, Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
+                    }
+
+                    if (selected.Contains("kestrel-postgres"))
+                    {
+                        rows.Add(Row(round, "Kestrel + one upsert per message (Npgsql), then 202", upserting, Ratio(ratios, "Kestrel + upsert", upserting.Rate, pgbench, "pgbench"), null));
+                        if (selected.Contains("postgres"))
+                        {
+                            Ratio(ratios, "PostgreSQL silo", durable.Wrk.Rate, upserting.Rate, "Kestrel + upsert");
+                        }
+                    }
+
                     rows.Add(string.Create(CultureInfo.InvariantCulture, $"| {round} | pgbench: single-row upsert per transaction, {connections} clients | {pgbench:N0} | | | | 1.00x of pgbench | | |"));
                 }
             }
@@ -174,25 +199,37 @@ internal static partial class IngestBenchmarks
 
     /// <summary>
     /// The ceiling: Kestrel in this process reading the same body, parsing it with
-    /// System.Text.Json and answering 202 with a small JSON body, and nothing else.
+    /// System.Text.Json and answering 202 with a small JSON body, and nothing else. With a
+    /// <paramref name="store"/>, each request first upserts its message into it (one row per
+    /// session, one statement and commit per request, the silo's Npgsql settings): a service
+    /// that makes each message durable itself, without the fabric.
     /// </summary>
-    private static async Task<(long Accepted, long Errors, double Rate, double P50, double P99)> MeasureBareKestrelAsync(string wrk, string script, int connections, int seconds, int threads, int warmUp)
+    private static async Task<(long Accepted, long Errors, double Rate, double P50, double P99)> MeasureBareKestrelAsync(
+        string wrk, string script, int connections, int seconds, int threads, int warmUp, NpgsqlDataSource? store, int postmaster)
     {
+        if (store is not null)
+        {
+            await using var create = store.CreateCommand("create table bench_messages (session_key text primary key, message_id text not null, message text not null)");
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var name = store is null ? "bare Kestrel" : "Kestrel + upsert";
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         await using var app = builder.Build();
-        app.MapPost("/v1/messages", AcceptBareAsync);
+        app.MapPost("/v1/messages", (HttpContext context) => AcceptBareAsync(context, store));
         await app.StartAsync();
         var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
-        await RunWrkAsync(wrk, script, url, connections, warmUp, threads, "bare-warm");
-        var run = await MeasuredAsync("bare Kestrel", postmaster: 0, () => RunWrkAsync(wrk, script, url, connections, seconds, threads, "bare"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare Kestrel: {run.Rate:N0} accepted/s, {run.Errors} errors"));
+        var run = store is null ? "bare" : "upsert";
+        await RunWrkAsync(wrk, script, url, connections, warmUp, threads, $"{run}-warm");
+        var result = await MeasuredAsync(name, postmaster, () => RunWrkAsync(wrk, script, url, connections, seconds, threads, run));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {result.Rate:N0} accepted/s, {result.Errors} errors"));
         await app.StopAsync();
-        return run;
+        return result;
     }
 
-    private static async Task AcceptBareAsync(HttpContext context)
+    private static async Task AcceptBareAsync(HttpContext context, NpgsqlDataSource? store)
     {
         // The same work a real endpoint cannot avoid: the whole body read, parsed and checked
         // for its fields, and a JSON answer naming the session.
@@ -204,6 +241,17 @@ internal static partial class IngestBenchmarks
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
+        }
+
+        if (store is not null)
+        {
+            await using var command = store.CreateCommand(
+                "insert into bench_messages (session_key, message_id, message) values ($1, $2, $3) " +
+                "on conflict (session_key) do update set message_id = excluded.message_id, message = excluded.message");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sessionKey });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = messageId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = root.GetRawText() });
+            await command.ExecuteNonQueryAsync(context.RequestAborted);
         }
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
@@ -328,7 +376,7 @@ internal static partial class IngestBenchmarks
     /// </summary>
     private static async Task BackendsGoneAsync(string connectionString)
     {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
         for (var attempt = 0; attempt < 200 && (long)(await command.ExecuteScalarAsync())! > 0; attempt++)
         {
@@ -339,7 +387,7 @@ internal static partial class IngestBenchmarks
     /// <summary>The process id of the PostgreSQL server behind <paramref name="connectionString"/>: the parent of a backend.</summary>
     private static async Task<int> PostmasterAsync(string connectionString)
     {
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("select pg_backend_pid()");
         return CpuTimes.ParentOf((int)(await command.ExecuteScalarAsync())!);
     }

@@ -15,7 +15,7 @@ using OrleansFabric.TestKit;
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- sessions [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- overhead [--rate 2000] [--seconds 10] [--postgres-rate 2000]
 //   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- batches [--concurrency 32] [--batches 100] [--profile true]
-//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- ingest [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--targets kestrel,embedded,postgres] [--rounds 1] [--server-gc true]   (needs wrk)
+//   dotnet run -c Release --project tests/OrleansFabric.Benchmarks -- ingest [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--targets kestrel,embedded,postgres,kestrel-postgres] [--rounds 1] [--server-gc true]   (needs wrk)
 var command = args.FirstOrDefault() ?? "calls";
 var options = Options.Parse(args.Skip(1).ToArray());
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
@@ -51,9 +51,9 @@ switch (command)
             return await IngestBenchmarks.RunUnderServerGcAsync(args);
         }
 
-        return await IngestBenchmarks.RunAsync(options.Int("connections", 64), options.Int("seconds", 10), options.Int("threads", 2), options.Int("sessions", 10_000), options.Int("warmup", 10), options.Get("targets", "kestrel,embedded,postgres"), options.Int("rounds", 1));
+        return await IngestBenchmarks.RunAsync(options.Int("connections", 64), options.Int("seconds", 10), options.Int("threads", 2), options.Int("sessions", 10_000), options.Int("warmup", 10), options.Get("targets", "kestrel,embedded,postgres,kestrel-postgres"), options.Int("rounds", 1));
     default:
-        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|sessions|overhead|batches|ingest [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3] [--concurrency 32] [--batches 100] [--profile true] [--scale 0.2] [--rate 2000] [--connections 64] [--threads 2] [--sessions 10000] [--warmup 10] [--targets kestrel,embedded,postgres] [--server-gc true]");
+        Console.Error.WriteLine("usage: calls|memory|writes|forward|failover|sessions|overhead|batches|ingest [--callers …] [--grains 10000] [--seconds 10] [--activations 100000] [--rounds 3] [--concurrency 32] [--batches 100] [--profile true] [--scale 0.2] [--rate 2000] [--connections 64] [--threads 2] [--sessions 10000] [--warmup 10] [--targets kestrel,embedded,postgres,kestrel-postgres] [--server-gc true]");
         return 2;
 }
 
