@@ -17,6 +17,7 @@ public sealed class BatchMetrics : IDisposable
         [(BatchPhase.Collecting, "collecting"), (BatchPhase.Completed, "completed"), (BatchPhase.TimedOut, "timed_out")];
 
     private readonly Meter _meter;
+    private readonly Counter<long> _assignments;
     private readonly ConcurrentDictionary<string, BatchGauge> _batches = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments.</summary>
@@ -24,6 +25,7 @@ public sealed class BatchMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
+        _assignments = _meter.CreateCounter<long>("fabric_batch_assignments_total", description: "Content provisioning calls, by outcome (assigned, already_assigned, no_slot_available, batch_closed, batch_not_found).");
         _meter.CreateObservableGauge("fabric_batches", ObserveBatches, description: "Batches active on this silo, by status (collecting, completed, timed_out).");
         _meter.CreateObservableGauge("fabric_batch_slots", ObserveSlots, description: "Slots of the batches active on this silo, by batch status and slot state (assigned, failed, missing).");
     }
@@ -44,6 +46,17 @@ public sealed class BatchMetrics : IDisposable
         var failed = batch.ValidationFailures.Count;
         _batches[batchId] = new BatchGauge(batch.Phase, assigned, failed, Math.Max(0, batch.ExpectedEssayIds.Count - assigned - failed));
     }
+
+    /// <summary>Counts one provisioning call's outcome.</summary>
+    internal void Provisioned(AssignmentOutcome outcome) =>
+        _assignments.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+        {
+            AssignmentOutcome.Assigned => "assigned",
+            AssignmentOutcome.AlreadyAssigned => "already_assigned",
+            AssignmentOutcome.NoSlotAvailable => "no_slot_available",
+            AssignmentOutcome.BatchClosed => "batch_closed",
+            _ => "batch_not_found",
+        }));
 
     /// <summary>Forgets a batch whose activation ended.</summary>
     internal void BatchDeactivated(string batchId) => _batches.TryRemove(batchId, out _);

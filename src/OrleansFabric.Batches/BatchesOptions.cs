@@ -1,4 +1,4 @@
-using OrleansFabric.Runtime;
+using OrleansFabric.Hosting.Delivery;
 
 namespace OrleansFabric.Batches;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OrleansFabric.Runtime.Hosting;
 
 namespace OrleansFabric.Batches;
 
@@ -10,9 +9,9 @@ namespace OrleansFabric.Batches;
 public static class BatchesServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="EssayBatchGrain"/> for <see cref="IEssayBatchGrain"/> and its options
-    /// (<c>Fabric:Batches</c> of <paramref name="configuration"/>, validated at start; defaults without one)
-    /// and its <see cref="BatchMetrics"/>.
+    /// Adds the services of <see cref="EssayBatchGrain"/> (Orleans finds the grain class itself):
+    /// its options (<c>Fabric:Batches</c> of <paramref name="configuration"/>, validated at start;
+    /// defaults without one) and its <see cref="BatchMetrics"/>.
     /// </summary>
     public static IServiceCollection AddEssayBatches(this IServiceCollection services, IConfiguration? configuration = null)
     {
@@ -24,7 +23,6 @@ public static class BatchesServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchesOptions>, BatchesOptionsValidator>());
         services.TryAddSingleton<BatchMetrics>();
-        services.AddFabricSerializerContext(BatchesJsonContext.Default);
-        return services.AddGrain<IEssayBatchGrain, EssayBatchGrain>();
+        return services;
     }
 }

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansFabric.Runtime;
+using OrleansFabric.Hosting;
+using OrleansFabric.Hosting.Delivery;
 
 namespace OrleansFabric.Batches;
 
@@ -11,19 +13,17 @@ namespace OrleansFabric.Batches;
 /// check-then-act is safe without locks or SKIP LOCKED: a content id is looked up and, if
 /// new, given the next free slot in one turn, and the change that ends the batch records
 /// its terminal event in the same state write. The deadline is a durable reminder, so it
-/// fires on whichever silo owns the batch then; a deadline tick for a completed batch does
-/// nothing. The terminal event also enters the batch's webhook outbox in that same write.
-/// Provisioning storms share state writes (group commit): assignments made while a write is in
-/// flight go out together in the next one, each answered only once its write is durable.
+/// fires on whichever silo holds the batch then (a grain timer makes it exact while the
+/// batch is active); a deadline tick for a completed batch does nothing. The terminal event
+/// also enters the batch's webhook outbox in that same write.
 /// </summary>
-[GroupCommit]
 public sealed partial class EssayBatchGrain(
-    [PersistentState("batch")] IPersistentState<BatchState> state,
+    [PersistentState("batch", PersistenceOptions.StorageName)] IPersistentState<BatchState> state,
     BatchMetrics metrics,
-    TimeProvider time,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     IOptions<BatchesOptions> options,
     IWebhookSender webhook,
-    ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable
+    ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable, IWebhookOutboxGrain
 {
     internal const string DeadlineReminder = "deadline";
 
@@ -32,16 +32,17 @@ public sealed partial class EssayBatchGrain(
 
     private string _batchId = string.Empty;
     private WebhookOutbox _outbox = null!;
-    private Task _lastWrite = Task.CompletedTask;
+    private IGrainTimer? _deadlineTimer;
 
     private BatchState Batch => state.State;
 
     /// <summary>The number of essays the batch still waits for in total: slots minus validation failures.</summary>
     private int Wanted => Batch.ExpectedEssayIds.Count - Batch.ValidationFailures.Count;
 
+    /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _batchId = GetPrimaryKeyString();
+        _batchId = this.GetPrimaryKeyString();
         metrics.BatchChanged(_batchId, Batch);
         foreach (var assignment in Batch.Assignments)
         {
@@ -49,17 +50,21 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
-        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync);
+        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync, time, logger);
         _outbox.Resume();
+        StartDeadlineTimer();
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _outbox.Stop();
         metrics.BatchDeactivated(_batchId);
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public async Task<RegisterBatchResult> RegisterAsync(BatchDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -71,70 +76,35 @@ public sealed partial class EssayBatchGrain(
         }
 
         var now = time.GetUtcNow();
+        var timeout = TimeSpan.FromSeconds(definition.TimeoutSeconds);
+
+        // The reminder first: a batch that exists always has a deadline that will fire.
+        await this.RegisterOrUpdateReminder(DeadlineReminder, timeout, Max(timeout, TimeSpan.FromMinutes(1)), cancellationToken);
         Batch.Registered = true;
         Batch.ExpectedEssayIds = [.. definition.ExpectedEssayIds];
         Batch.TimeoutSeconds = definition.TimeoutSeconds;
         Batch.Metadata = definition.Metadata;
         Batch.CreatedAt = now;
-        Batch.Deadline = now.AddSeconds(definition.TimeoutSeconds);
+        Batch.Deadline = now + timeout;
         Batch.Phase = BatchPhase.Collecting;
-
-        // The reminder first: a batch that exists always has a deadline that will fire.
-        await RegisterOrUpdateReminderAsync(DeadlineReminder, TimeSpan.FromSeconds(definition.TimeoutSeconds), TimeSpan.Zero, cancellationToken);
         await WriteAsync(cancellationToken);
+        StartDeadlineTimer();
         metrics.BatchChanged(_batchId, Batch);
         LogRegistered(logger, _batchId, definition.ExpectedEssayIds.Count, Batch.Deadline);
         return RegisterBatchResult.Created;
     }
 
+    /// <inheritdoc/>
     public async Task<ContentAssignment> ProvisionContentAsync(ProvisionContent content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ApiIds.Check(content.TextStorageId, "text_storage_id");
-        if (!Batch.Registered)
-        {
-            return new ContentAssignment(AssignmentOutcome.BatchNotFound, null);
-        }
-
-        // One turn at a time: no other provisioning can run between this lookup and the change.
-        if (_byContent.TryGetValue(content.TextStorageId, out var existing))
-        {
-            await DurableAsync();
-            return new ContentAssignment(AssignmentOutcome.AlreadyAssigned, existing.EssayId);
-        }
-
-        switch (Batch.Phase)
-        {
-            case BatchPhase.TimedOut:
-                await DurableAsync();
-                return new ContentAssignment(AssignmentOutcome.BatchClosed, null);
-            case BatchPhase.Completed:
-                await DurableAsync();
-                return new ContentAssignment(AssignmentOutcome.NoSlotAvailable, null);
-        }
-
-        if (Batch.Assignments.Count + 1 >= Wanted)
-        {
-            await _outbox.PrepareAsync(cancellationToken); // this assignment completes the batch
-        }
-
-        var slot = Batch.ExpectedEssayIds[Batch.Assignments.Count];
-        var assignment = new SlotAssignment(slot, content.TextStorageId, content.OriginalFileName, time.GetUtcNow());
-        Batch.Assignments.Add(assignment);
-        _byContent[content.TextStorageId] = assignment;
-        var completed = CompleteIfReady();
-        await WriteAsync(cancellationToken);
-
-        metrics.BatchChanged(_batchId, Batch);
-        if (completed)
-        {
-            _outbox.Resume();
-            await ForgetDeadlineAsync(cancellationToken);
-        }
-
-        return new ContentAssignment(AssignmentOutcome.Assigned, slot);
+        var result = await ProvisionAsync(content, cancellationToken);
+        metrics.Provisioned(result.Outcome);
+        return result;
     }
 
+    /// <inheritdoc/>
     public async Task<ValidationFailureResult> RecordValidationFailureAsync(ValidationFailure failure, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(failure);
@@ -156,7 +126,7 @@ public sealed partial class EssayBatchGrain(
 
         if (Batch.Assignments.Count + 1 >= Wanted)
         {
-            await _outbox.PrepareAsync(cancellationToken); // this failure completes the batch
+            await _outbox.PrepareAsync(); // this failure completes the batch
         }
 
         Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
@@ -166,13 +136,13 @@ public sealed partial class EssayBatchGrain(
         metrics.BatchChanged(_batchId, Batch);
         if (completed)
         {
-            _outbox.Resume();
-            await ForgetDeadlineAsync(cancellationToken);
+            await EndedAsync();
         }
 
         return ValidationFailureResult.Recorded;
     }
 
+    /// <inheritdoc/>
     public Task<BatchStatus?> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         if (!Batch.Registered)
@@ -195,34 +165,37 @@ public sealed partial class EssayBatchGrain(
             _outbox.Status));
     }
 
+    /// <inheritdoc/>
     public Task<IReadOnlyList<BatchEvent>?> GetEventsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<BatchEvent>?>(Batch.Registered ? [.. Batch.Events] : null);
 
-    public async Task ReceiveReminderAsync(string reminderName, TickStatus status, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == WebhookOutbox.ReminderName)
         {
-            await _outbox.ReceiveReminderAsync(cancellationToken);
+            await _outbox.ReceiveReminderAsync();
             return;
         }
 
-        if (reminderName != DeadlineReminder || !Batch.Registered || Batch.Phase != BatchPhase.Collecting)
+        if (reminderName != DeadlineReminder)
         {
-            return; // completed before the deadline: the tick changes nothing
+            return;
         }
 
-        await _outbox.PrepareAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        Batch.Phase = BatchPhase.TimedOut;
-        Batch.CompletedAt = now;
-        AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
-        await WriteAsync(cancellationToken);
-        _outbox.Resume();
-        LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
-        metrics.BatchChanged(_batchId, Batch);
+        if (!Batch.Registered || Batch.Phase != BatchPhase.Collecting)
+        {
+            await ForgetDeadlineAsync(); // ended before the deadline: the tick changes nothing
+            return;
+        }
+
+        await TimeOutIfDueAsync();
     }
 
-    /// <summary>The batch rules of API.md, enforced here too so every caller (HTTP, typed client, other grains) meets them.</summary>
+    /// <inheritdoc/>
+    public Task WebhookAttemptedAsync(long generation, long seq, string? failure) => _outbox.OnAttemptedAsync(generation, seq, failure);
+
+    /// <summary>The batch rules of API.md, enforced here too so every caller (HTTP or grain client) meets them.</summary>
     private static void Validate(BatchDefinition definition)
     {
         if (definition.ExpectedEssayIds is not { Count: >= 1 and <= 10_000 } ids)
@@ -246,6 +219,49 @@ public sealed partial class EssayBatchGrain(
         }
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task<ContentAssignment> ProvisionAsync(ProvisionContent content, CancellationToken cancellationToken)
+    {
+        if (!Batch.Registered)
+        {
+            return new ContentAssignment(AssignmentOutcome.BatchNotFound, null);
+        }
+
+        // One turn at a time: no other provisioning can run between this lookup and the change.
+        if (_byContent.TryGetValue(content.TextStorageId, out var existing))
+        {
+            return new ContentAssignment(AssignmentOutcome.AlreadyAssigned, existing.EssayId);
+        }
+
+        switch (Batch.Phase)
+        {
+            case BatchPhase.TimedOut:
+                return new ContentAssignment(AssignmentOutcome.BatchClosed, null);
+            case BatchPhase.Completed:
+                return new ContentAssignment(AssignmentOutcome.NoSlotAvailable, null);
+        }
+
+        if (Batch.Assignments.Count + 1 >= Wanted)
+        {
+            await _outbox.PrepareAsync(); // this assignment completes the batch
+        }
+
+        var slot = Batch.ExpectedEssayIds[Batch.Assignments.Count];
+        var assignment = new SlotAssignment(slot, content.TextStorageId, content.OriginalFileName, time.GetUtcNow());
+        Batch.Assignments.Add(assignment);
+        _byContent[content.TextStorageId] = assignment;
+        var completed = CompleteIfReady();
+        await WriteAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
+        if (completed)
+        {
+            await EndedAsync();
+        }
+
+        return new ContentAssignment(AssignmentOutcome.Assigned, slot);
+    }
+
     /// <summary>Moves to Completed (with its event) when every wanted essay is in. Called before the state write.</summary>
     private bool CompleteIfReady()
     {
@@ -261,6 +277,47 @@ public sealed partial class EssayBatchGrain(
         return true;
     }
 
+    /// <summary>The deadline passed while the batch was collecting: time it out, with its event, in one write.</summary>
+    private async Task TimeOutIfDueAsync()
+    {
+        if (!Batch.Registered || Batch.Phase != BatchPhase.Collecting || time.GetUtcNow() < Batch.Deadline)
+        {
+            return;
+        }
+
+        await _outbox.PrepareAsync();
+        var now = time.GetUtcNow();
+        Batch.Phase = BatchPhase.TimedOut;
+        Batch.CompletedAt = now;
+        AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
+        await WriteAsync(CancellationToken.None);
+        LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
+        metrics.BatchChanged(_batchId, Batch);
+        await EndedAsync();
+    }
+
+    /// <summary>After the write that ended the batch: deliver its event, drop its deadline.</summary>
+    private async Task EndedAsync()
+    {
+        _outbox.Resume();
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
+        await ForgetDeadlineAsync();
+    }
+
+    /// <summary>While the batch collects and is active, a grain timer times it out at its exact deadline.</summary>
+    private void StartDeadlineTimer()
+    {
+        if (!Batch.Registered || Batch.Phase != BatchPhase.Collecting)
+        {
+            return;
+        }
+
+        _deadlineTimer?.Dispose();
+        var due = Batch.Deadline - time.GetUtcNow();
+        _deadlineTimer = this.RegisterGrainTimer(TimeOutIfDueAsync, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
     private void AppendEvent(string type, DateTimeOffset at, bool includeMissing)
     {
         var payload = new JsonObject
@@ -273,56 +330,71 @@ public sealed partial class EssayBatchGrain(
                 ["original_file_name"] = a.OriginalFileName,
             })]),
             ["validation_failures"] = new JsonArray([.. Batch.ValidationFailures.Select(f => (JsonNode)JsonValue.Create(f.FailureId)!)]),
+            ["metadata"] = Batch.Metadata is { } metadata ? JsonNode.Parse(metadata) : null,
         };
         if (includeMissing)
         {
             payload["missing_slots"] = new JsonArray([.. MissingSlots().Select(slot => (JsonNode)JsonValue.Create(slot)!)]);
         }
 
-        var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, JsonSerializer.SerializeToElement(payload));
+        var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, payload.ToJsonString());
         Batch.Events.Add(batchEvent);
-        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => JsonSerializer.SerializeToElement(new JsonObject
+        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => new JsonObject
         {
             ["batch_id"] = _batchId,
             ["seq"] = batchEvent.Seq,
             ["type"] = batchEvent.Type,
             ["at"] = at.UtcDateTime,
             ["payload"] = payload.DeepClone(),
-        }));
+        }.ToJsonString());
     }
 
     /// <summary>
-    /// Writes the state, remembering the write for <see cref="DurableAsync"/>. Concurrent turns
-    /// share writes (group commit), so a failed write cannot be undone change by change: the
-    /// runtime drops the activation instead and the next call reloads what is durable. Its
-    /// callers get an error, which means "outcome unknown"; their retries are answered from the
+    /// Writes the state. A failed write (an ETag conflict, a database error) leaves this activation's
+    /// state ahead of what is durable, so the activation is dropped and the next call reloads; the
+    /// caller gets the error, which means "outcome unknown", and its retry is answered from the
     /// stored state (the same content always gets the same slot).
     /// </summary>
-    private Task WriteAsync(CancellationToken cancellationToken)
-    {
-        var write = state.WriteStateAsync(cancellationToken);
-        _lastWrite = write;
-        return write;
-    }
-
-    /// <summary>
-    /// Waits until the changes this turn has seen are durable: an answer read from an
-    /// assignment whose write is still in flight (a concurrent duplicate) must not be sent
-    /// before that write commits, or it could acknowledge something a crash then loses.
-    /// </summary>
-    private Task DurableAsync() => _lastWrite;
-
-    private List<string> MissingSlots() => [.. Batch.ExpectedEssayIds.Skip(Batch.Assignments.Count)];
-
-    private async Task ForgetDeadlineAsync(CancellationToken cancellationToken)
+    private async Task WriteAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await UnregisterReminderAsync(DeadlineReminder, cancellationToken);
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The slots still awaited: none once completed; otherwise the unassigned slots less one per
+    /// validation failure (a failed essay will never arrive, so one slot fewer is missing).
+    /// </summary>
+    private List<string> MissingSlots()
+    {
+        if (Batch.Phase == BatchPhase.Completed)
+        {
+            return [];
+        }
+
+        var unassigned = Batch.ExpectedEssayIds.Skip(Batch.Assignments.Count).ToList();
+        return [.. unassigned.Take(Math.Max(0, unassigned.Count - Batch.ValidationFailures.Count))];
+    }
+
+    private async Task ForgetDeadlineAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(DeadlineReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // Harmless: the deadline tick finds the batch completed and does nothing.
+            // Harmless: the deadline tick finds the batch ended and tries again.
             LogDeadlineKept(logger, exception, _batchId);
         }
     }
@@ -333,6 +405,6 @@ public sealed partial class EssayBatchGrain(
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Batch {BatchId} timed out with {Assigned} of {Wanted} essays")]
     private static partial void LogTimedOut(ILogger logger, string batchId, int assigned, int wanted);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Batch {BatchId} completed but its deadline reminder could not be removed")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Batch {BatchId} ended but its deadline reminder could not be removed")]
     private static partial void LogDeadlineKept(ILogger logger, Exception exception, string batchId);
 }

@@ -1,28 +1,30 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansFabric.Runtime;
+using OrleansFabric.Hosting;
+using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Sessions;
 
 /// <summary>
-/// One conversation session. Accepting a message is a short turn that makes it durable and
-/// decides, by the channel's strategy, when the next logical turn starts. The brain runs as
-/// background work; its answer comes back as another turn that commits, in one state write,
-/// the turn record, the removal of the answered messages from the queue and the history.
+/// One conversation session. Accepting a message is a short call that makes it durable and
+/// decides, by the channel's strategy, when the next logical turn starts. The brain runs off
+/// the grain's scheduler; its outcome comes back as a grain call
+/// (<see cref="ISessionTurnGrain.TurnEndedAsync"/>) that commits, in one state write, the turn
+/// record, the removal of the answered messages from the queue, the history and the outbox.
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
 /// </summary>
 public sealed partial class SessionGrain(
-    [PersistentState("session")] IJournaledState<SessionState, SessionChange> state,
+    [PersistentState("session", PersistenceOptions.StorageName)] IPersistentState<SessionState> state,
     IOptions<SessionsOptions> options,
     IBrain brain,
-    TimeProvider time,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
     IWebhookSender webhook,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain, IRemindable
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionTurnGrain, IRemindable, IWebhookOutboxGrain
 {
     private const int BrainAttempts = 3;
     private const string ResumeReminder = "resume";
@@ -31,7 +33,7 @@ public sealed partial class SessionGrain(
     private string _sessionKey = string.Empty;
     private SessionStrategy _strategy;
     private RunningTurn? _running;
-    private IDisposable? _aggregationTimer;
+    private IGrainTimer? _aggregationTimer;
     private bool _resumeRegistered;
     private SessionMetrics.SessionGauge _queue = null!;
 
@@ -47,9 +49,10 @@ public sealed partial class SessionGrain(
 
     private SessionsOptions Options => options.Value;
 
+    /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _sessionKey = GetPrimaryKeyString();
+        _sessionKey = this.GetPrimaryKeyString();
         if (!SessionKey.TryParse(_sessionKey, out var key))
         {
             throw new ArgumentException($"'{_sessionKey}' is not a session key (tenant_id:agent_id:interlocutor_id:channel).");
@@ -59,7 +62,7 @@ public sealed partial class SessionGrain(
         _strategy = Options.StrategyFor(key.Channel);
         _queue = metrics.Track(_sessionKey, key, _strategy);
         _resumeRegistered = Session.Pending.Count > 0;
-        _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, cancellationToken => state.AppendAsync(new SessionChange { Outbox = Session.Outbox }, cancellationToken));
+        _outbox = new WebhookOutbox(this, webhook, Options.Delivery, () => Session.Outbox, WriteAsync, time, logger);
 
         // Messages accepted before a crash or hand-off are answered now, and committed
         // answers the webhook has not acknowledged are delivered.
@@ -69,13 +72,16 @@ public sealed partial class SessionGrain(
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _running?.Controller.RequestCancel();
+        _outbox.Stop();
         metrics.Untrack(_sessionKey, _queue);
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public async Task<SubmitResult> SubmitAsync(IncomingMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -100,11 +106,12 @@ public sealed partial class SessionGrain(
         if (!_resumeRegistered)
         {
             // Before the message is durable, make sure someone will wake the session for it.
-            await RegisterOrUpdateReminderAsync(ResumeReminder, TimeSpan.FromSeconds(Options.ResumeCheckSeconds), TimeSpan.FromSeconds(Options.ResumeCheckSeconds), cancellationToken);
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromSeconds(Options.ResumeCheckSeconds), TimeSpan.FromSeconds(Options.ResumeCheckSeconds), cancellationToken);
             _resumeRegistered = true;
         }
 
-        await state.AppendAsync(new SessionChange { Accepted = new PendingMessage(message, time.GetUtcNow()) }, cancellationToken);
+        Session.Accept(new PendingMessage(message, time.GetUtcNow()));
+        await WriteAsync(cancellationToken);
         _acceptedSinceTick = true;
         ReportQueue();
 
@@ -122,6 +129,7 @@ public sealed partial class SessionGrain(
         return new SubmitResult(SubmitOutcome.Accepted, Session.Pending.Count);
     }
 
+    /// <inheritdoc/>
     public Task<SessionView?> GetAsync(CancellationToken cancellationToken = default)
     {
         if (!state.RecordExists)
@@ -136,35 +144,39 @@ public sealed partial class SessionGrain(
             status,
             [.. Session.Pending.Select(pending => pending.Message.MessageId)],
             Session.TurnsCompleted,
-            state.ETag,
+            state.Etag,
             _outbox.Status));
     }
 
+    /// <inheritdoc/>
     public Task<IReadOnlyList<TurnRecord>?> GetTurnsAsync(long after, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<TurnRecord>?>(state.RecordExists ? [.. Session.Turns.Where(turn => turn.Seq > after)] : null);
 
+    /// <inheritdoc/>
     public async Task DeleteAsync(CancellationToken cancellationToken = default)
     {
         _running?.Controller.RequestCancel();
         _running = null;
         _aggregationTimer?.Dispose();
-        await _outbox.ResetAsync(cancellationToken);
+        _aggregationTimer = null;
+        await _outbox.ResetAsync();
         if (state.RecordExists)
         {
             await state.ClearStateAsync(cancellationToken);
         }
 
-        await UnregisterReminderAsync(ResumeReminder, cancellationToken);
-        _resumeRegistered = false;
+        state.State = new SessionState();
+        await ForgetResumeAsync();
         ReportQueue();
         notifications.Notify(_sessionKey);
     }
 
-    public async Task ReceiveReminderAsync(string reminderName, TickStatus status, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == WebhookOutbox.ReminderName)
         {
-            await _outbox.ReceiveReminderAsync(cancellationToken);
+            await _outbox.ReceiveReminderAsync();
             return;
         }
 
@@ -174,8 +186,8 @@ public sealed partial class SessionGrain(
         {
             if (!acceptedSinceTick)
             {
-                await UnregisterReminderAsync(ResumeReminder, cancellationToken);
-                _resumeRegistered = false;
+                _resumeRegistered = true; // a tick proves it exists
+                await ForgetResumeAsync();
             }
 
             return;
@@ -201,14 +213,14 @@ public sealed partial class SessionGrain(
             if (wait > TimeSpan.Zero)
             {
                 _aggregationTimer?.Dispose();
-                _aggregationTimer = RegisterTimer(
-                    _ =>
+                _aggregationTimer = this.RegisterGrainTimer(
+                    () =>
                     {
                         ScheduleNextTurn();
                         return Task.CompletedTask;
                     },
                     wait,
-                    TimeSpan.Zero);
+                    Timeout.InfiniteTimeSpan);
                 return;
             }
         }
@@ -230,87 +242,111 @@ public sealed partial class SessionGrain(
             [.. Session.History]);
         _running = turn;
         LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count);
-        StartBackgroundWork(cancellationToken => ThinkAsync(input, turn.Controller, cancellationToken), result => EndTurnAsync(turn, result), turn.Controller.Token);
+        var self = this.AsReference<ISessionTurnGrain>();
+
+        // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
+        _ = Task.Run(
+            async () =>
+            {
+                var outcome = await ThinkAsync(input, turn.Controller);
+                try
+                {
+                    await self.TurnEndedAsync(turn.TurnId, outcome);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    // The activation is gone (its silo stops, or it was dropped): the turn's
+                    // messages are still pending in the stored state, and the next activation runs them.
+                    LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId);
+                }
+            },
+            CancellationToken.None);
     }
 
     /// <summary>
     /// Runs the brain off the mailbox, retrying failures (not cancellations) with exponential
-    /// backoff. <paramref name="cancellationToken"/> is cancelled by a supersede (the turn's
-    /// controller) and when the activation ends.
+    /// backoff, and never throws: the outcome says what happened. The controller is cancelled by a supersede
+    /// and when the activation ends.
     /// </summary>
-    private async Task<BrainReply> ThinkAsync(BrainInput input, TurnController controller, CancellationToken cancellationToken)
+    private async Task<BrainOutcome> ThinkAsync(BrainInput input, TurnController controller)
     {
+        var cancellationToken = controller.Token;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await brain.RespondAsync(input, controller, cancellationToken).ConfigureAwait(false);
+                var reply = await brain.RespondAsync(input, controller, cancellationToken);
+                return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested);
             }
-            catch (Exception exception) when (attempt < BrainAttempts && !cancellationToken.IsCancellationRequested && exception is not OperationCanceledException)
+            catch (Exception) when (controller.IsCancellationRequested)
+            {
+                return new BrainOutcome(null, null, Cancelled: true);
+            }
+            catch (Exception exception) when (attempt < BrainAttempts && exception is not OperationCanceledException)
             {
                 LogBrainRetry(logger, exception, _sessionKey, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return new BrainOutcome(null, null, Cancelled: true);
+                }
+            }
+            catch (Exception exception)
+            {
+                return new BrainOutcome(null, exception.Message, Cancelled: false);
             }
         }
     }
 
-    /// <summary>The brain's outcome, as a turn of this session: commit it in one write, then move on.</summary>
-    private async Task EndTurnAsync(RunningTurn turn, BackgroundResult<BrainReply> result)
+    /// <inheritdoc/>
+    public async Task TurnEndedAsync(string turnId, BrainOutcome outcome)
     {
-        if (!ReferenceEquals(_running, turn))
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (_running is not { } turn || turn.TurnId != turnId)
         {
-            return; // the session was deleted meanwhile
+            return; // the session was deleted meanwhile, or the report is from an earlier activation
         }
 
-        try
-        {
-            await CommitTurnAsync(turn, result);
-        }
-        catch
-        {
-            // The outcome is not committed: a fresh activation reloads the stored state and
-            // runs the turn again (its messages are still pending there).
-            DeactivateOnIdle();
-            throw;
-        }
-
+        // Should the commit fail, WriteAsync drops the activation: a fresh one reloads the stored
+        // state and runs the turn again (its messages are still pending there).
+        await CommitTurnAsync(turn, outcome);
         _outbox.Resume();
         ScheduleNextTurn();
     }
 
-    private async Task CommitTurnAsync(RunningTurn turn, BackgroundResult<BrainReply> result)
+    /// <inheritdoc/>
+    public Task WebhookAttemptedAsync(long generation, long seq, string? failure) => _outbox.OnAttemptedAsync(generation, seq, failure);
+
+    private async Task CommitTurnAsync(RunningTurn turn, BrainOutcome outcome)
     {
         // Nothing of a superseded turn is committed or delivered; its messages stay queued.
-        var status = turn.Controller.IsCancellationRequested || result.IsCanceled ? TurnRecord.Cancelled
-            : result.Exception is not null ? TurnRecord.Failed
+        var status = turn.Controller.IsCancellationRequested || outcome.Cancelled ? TurnRecord.Cancelled
+            : outcome.Error is not null ? TurnRecord.Failed
             : TurnRecord.Completed;
         if (status == TurnRecord.Completed)
         {
             // Before the commit: a committed answer always has a durable wake-up for its delivery.
-            await _outbox.PrepareAsync(CancellationToken.None);
+            await _outbox.PrepareAsync();
         }
 
         var now = time.GetUtcNow();
         var ids = turn.Covered.Select(pending => pending.Message.MessageId).ToList();
         var seq = Session.NextSeq;
-        var reply = status == TurnRecord.Completed ? result.Value!.Text : null;
-        var change = new SessionChange
-        {
-            Turn = new TurnRecord(turn.TurnId, seq, status, ids, reply, status == TurnRecord.Failed ? result.Exception!.Message : null, turn.StartedAt, now),
-            KeepTurns = Options.TurnHistory,
-        };
+        var reply = status == TurnRecord.Completed ? outcome.Text : null;
+        var record = new TurnRecord(turn.TurnId, seq, status, ids, reply, status == TurnRecord.Failed ? outcome.Error : null, turn.StartedAt, now);
+        Exchange? exchange = null;
         if (reply is not null)
         {
             _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply));
-            change = change with
-            {
-                Exchange = new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply),
-                Outbox = _outbox.Enabled ? Session.Outbox : null,
-            };
+            exchange = new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply);
         }
 
         // The record, the answered messages leaving the queue, the history and the outbox: one write.
-        await state.AppendAsync(change);
+        Session.EndTurn(record, exchange, Options.TurnHistory);
+        await WriteAsync(CancellationToken.None);
         _running = null;
         turn.Controller.Dispose();
         metrics.TurnEnded(_key, _strategy, status, now - turn.StartedAt);
@@ -328,15 +364,42 @@ public sealed partial class SessionGrain(
     }
 
     /// <summary>What the webhook receives for a completed turn (API.md, Delivery).</summary>
-    private JsonElement WebhookBody(string turnId, long seq, List<string> messageIds, string response) =>
-        JsonSerializer.SerializeToElement(new JsonObject
+    private string WebhookBody(string turnId, long seq, List<string> messageIds, string response) =>
+        new JsonObject
         {
             ["session_key"] = _sessionKey,
             ["turn_id"] = turnId,
             ["seq"] = seq,
             ["message_ids"] = new JsonArray([.. messageIds.Select(id => (JsonNode)JsonValue.Create(id))]),
             ["response"] = new JsonObject { ["text"] = response },
-        });
+        }.ToJsonString();
+
+    /// <summary>
+    /// Writes the state. A failed write (an ETag conflict, a database error) leaves this
+    /// activation ahead of what is durable, so it is dropped and the next call reloads the state.
+    /// </summary>
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task ForgetResumeAsync()
+    {
+        if (_resumeRegistered && await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        _resumeRegistered = false;
+    }
 
     private void ReportQueue() =>
         _queue.Set(Session.Pending.Count, Session.Pending.Count > 0 ? Session.Pending[0].ReceivedAt : null);
@@ -356,4 +419,7 @@ public sealed partial class SessionGrain(
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Session {SessionKey}: brain attempt {Attempt} failed; retrying")]
     private static partial void LogBrainRetry(ILogger logger, Exception exception, string sessionKey, int attempt);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Debug, Message = "Session {SessionKey}: the outcome of turn {TurnId} could not be handed back; the next activation runs the turn again")]
+    private static partial void LogOutcomeLost(ILogger logger, Exception exception, string sessionKey, string turnId);
 }

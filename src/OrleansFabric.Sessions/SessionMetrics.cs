@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrleansFabric.Sessions;
 
@@ -21,10 +22,13 @@ public sealed class SessionMetrics : IDisposable
     private readonly Histogram<double> _messageToResponse;
     private readonly ConcurrentDictionary<string, SessionGauge> _sessions = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the instruments.</summary>
-    public SessionMetrics(IMeterFactory meterFactory)
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the instruments; ages are measured on the grains' clock, the one that stamps the messages.</summary>
+    public SessionMetrics(IMeterFactory meterFactory, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _time = time;
         _meter = meterFactory.Create(MeterName);
         _turnDuration = _meter.CreateHistogram<double>("fabric_turn_duration_seconds", "s", "Time from a turn's start to its end.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
         _turns = _meter.CreateCounter<long>("fabric_turns_total", description: "Turns ended, by tenant, channel, strategy and status (completed, cancelled, failed).");
@@ -66,20 +70,28 @@ public sealed class SessionMetrics : IDisposable
     /// <summary>Forgets an ended session's gauge.</summary>
     internal void Untrack(string sessionKey, SessionGauge gauge) => _sessions.TryRemove(KeyValuePair.Create(sessionKey, gauge));
 
-    private IEnumerable<Measurement<long>> ObserveDepth() =>
-        _sessions.Values
+    // A family with no session waiting still reports one zero, so dashboards and alerts see 0
+    // rather than no data on a fresh or idle silo.
+    private IEnumerable<Measurement<long>> ObserveDepth()
+    {
+        var depths = _sessions.Values
             .Where(gauge => gauge.Depth > 0)
             .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
-            .Select(group => new Measurement<long>(group.Sum(gauge => gauge.Depth), Tags(group.Key)));
+            .Select(group => new Measurement<long>(group.Sum(gauge => gauge.Depth), Tags(group.Key)))
+            .ToList();
+        return depths.Count > 0 ? depths : [new Measurement<long>(0)];
+    }
 
     private IEnumerable<Measurement<double>> ObserveOldest()
     {
-        var now = DateTimeOffset.UtcNow;
-        return _sessions.Values
+        var now = _time.GetUtcNow();
+        var ages = _sessions.Values
             .Select(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy, Oldest: gauge.Oldest))
             .Where(reading => reading.Oldest is not null)
             .GroupBy(reading => (reading.Tenant, reading.Channel, reading.Strategy))
-            .Select(group => new Measurement<double>(group.Max(reading => (now - reading.Oldest!.Value).TotalSeconds), Tags(group.Key)));
+            .Select(group => new Measurement<double>(group.Max(reading => (now - reading.Oldest!.Value).TotalSeconds), Tags(group.Key)))
+            .ToList();
+        return ages.Count > 0 ? ages : [new Measurement<double>(0)];
     }
 
     private static KeyValuePair<string, object?>[] Tags((string Tenant, string Channel, string Strategy) key) =>

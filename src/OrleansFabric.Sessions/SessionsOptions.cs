@@ -1,4 +1,4 @@
-using OrleansFabric.Runtime;
+using OrleansFabric.Hosting.Delivery;
 
 namespace OrleansFabric.Sessions;
 
@@ -26,7 +26,7 @@ public sealed class SessionsOptions
     /// <summary>Turns kept per session. Default 200.</summary>
     public int TurnHistory { get; set; } = 200;
 
-    /// <summary>How often a session with unanswered messages is woken up by a durable reminder (so a silo's death delays, never drops, an answer). Default 10.</summary>
+    /// <summary>How often a session with unanswered messages is woken up by a durable reminder (so a silo's death delays, never drops, an answer). Default 10, at least 10 (Orleans' shortest reminder period here).</summary>
     public int ResumeCheckSeconds { get; set; } = 10;
 
     /// <summary>The brain.</summary>

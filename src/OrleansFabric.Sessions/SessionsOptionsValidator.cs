@@ -22,7 +22,7 @@ internal sealed class SessionsOptionsValidator : IValidateOptions<SessionsOption
         Range(options.MaxAggregationDelayMs, 0, 600_000, "MaxAggregationDelayMs");
         Range(options.MaxPendingMessages, 1, 100_000, "MaxPendingMessages");
         Range(options.TurnHistory, 1, 100_000, "TurnHistory");
-        Range(options.ResumeCheckSeconds, 1, 3600, "ResumeCheckSeconds");
+        Range(options.ResumeCheckSeconds, 10, 3600, "ResumeCheckSeconds");
         Range(options.Brain.DelayMs, 0, 600_000, "Brain:DelayMs");
         if (string.Equals(options.Brain.Kind, BrainOptions.OpenAiKind, StringComparison.OrdinalIgnoreCase))
         {

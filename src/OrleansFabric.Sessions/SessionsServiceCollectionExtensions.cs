@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Sessions;
@@ -10,7 +9,11 @@ namespace OrleansFabric.Sessions;
 /// <summary>Hosts conversation sessions on a silo.</summary>
 public static class SessionsServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="SessionGrain"/>, its options (<c>Fabric:Sessions</c>, validated at start) and the configured brain (<c>Brain:Kind</c>: echo or openai).</summary>
+    /// <summary>
+    /// Adds the services of <see cref="SessionGrain"/> (Orleans finds the grain class itself): its
+    /// options (<c>Fabric:Sessions</c>, validated at start), metrics, turn notifications and the
+    /// configured brain (<c>Brain:Kind</c>: echo or openai) unless one is registered already.
+    /// </summary>
     public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -18,7 +21,7 @@ public static class SessionsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<TurnNotifications>();
-        services.AddFabricSerializerContext(SessionsJsonContext.Default);
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBrain>(provider =>
         {
             var sessions = provider.GetRequiredService<IOptions<SessionsOptions>>();
@@ -26,7 +29,6 @@ public static class SessionsServiceCollectionExtensions
                 ? new OpenAiBrain(sessions.Value.Brain.OpenAi)
                 : new EchoBrain(sessions, provider.GetRequiredService<TimeProvider>());
         });
-        services.AddGrain<ISessionGrain, SessionGrain>();
         return services;
     }
 }

@@ -1,8 +1,8 @@
-using System.Text.Json;
-
 namespace OrleansFabric.Batches;
 
 /// <summary>A batch's state as <c>GET /v1/batches/{id}</c> reports it.</summary>
+[GenerateSerializer]
+[Alias("batch-status")]
 public sealed record BatchStatus(
     string BatchId,
     BatchPhase Status,
@@ -14,10 +14,12 @@ public sealed record BatchStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset Deadline,
     DateTimeOffset? CompletedAt,
-    JsonElement? Metadata,
+    string? Metadata,
     WebhookDeliveryStatus Delivery);
 
 /// <summary>Where a batch is in its life.</summary>
+[GenerateSerializer]
+[Alias("batch-phase")]
 public enum BatchPhase
 {
     /// <summary>Waiting for content.</summary>
@@ -31,7 +33,11 @@ public enum BatchPhase
 }
 
 /// <summary>Content assigned to a slot.</summary>
+[GenerateSerializer]
+[Alias("slot-assignment")]
 public sealed record SlotAssignment(string EssayId, string TextStorageId, string? OriginalFileName, DateTimeOffset AssignedAt);
 
 /// <summary>A recorded validation failure.</summary>
+[GenerateSerializer]
+[Alias("recorded-validation-failure")]
 public sealed record RecordedValidationFailure(string FailureId, string? FileName, string? ErrorCode, string? Message, DateTimeOffset RecordedAt);

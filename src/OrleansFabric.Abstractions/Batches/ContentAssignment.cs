@@ -3,9 +3,13 @@ namespace OrleansFabric.Batches;
 /// <summary>The outcome of provisioning content.</summary>
 /// <param name="Outcome">What happened.</param>
 /// <param name="EssayId">The slot the content holds, when it holds one.</param>
+[GenerateSerializer]
+[Alias("content-assignment")]
 public sealed record ContentAssignment(AssignmentOutcome Outcome, string? EssayId);
 
 /// <summary>What happened to provisioned content.</summary>
+[GenerateSerializer]
+[Alias("assignment-outcome")]
 public enum AssignmentOutcome
 {
     /// <summary>The content took the next free slot.</summary>

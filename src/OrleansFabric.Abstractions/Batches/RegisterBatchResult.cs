@@ -1,6 +1,8 @@
 namespace OrleansFabric.Batches;
 
 /// <summary>The outcome of registering a batch.</summary>
+[GenerateSerializer]
+[Alias("register-batch-result")]
 public enum RegisterBatchResult
 {
     /// <summary>The batch was created (HTTP 201).</summary>

@@ -5,4 +5,6 @@ namespace OrleansFabric.Batches;
 /// <param name="FileName">The rejected file.</param>
 /// <param name="ErrorCode">Why it was rejected.</param>
 /// <param name="Message">A description.</param>
+[GenerateSerializer]
+[Alias("validation-failure")]
 public sealed record ValidationFailure(string FailureId, string? FileName, string? ErrorCode, string? Message);

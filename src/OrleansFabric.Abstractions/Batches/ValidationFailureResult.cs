@@ -1,6 +1,8 @@
 namespace OrleansFabric.Batches;
 
 /// <summary>The outcome of recording a validation failure.</summary>
+[GenerateSerializer]
+[Alias("validation-failure-result")]
 public enum ValidationFailureResult
 {
     /// <summary>Recorded: the batch waits for one essay fewer.</summary>

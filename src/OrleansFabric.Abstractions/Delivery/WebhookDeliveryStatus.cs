@@ -9,6 +9,8 @@ namespace OrleansFabric;
 /// <param name="NextAttemptAt">When the next attempt is due, while backing off.</param>
 /// <param name="DeliveredThroughSeq">Every message up to this seq was acknowledged (0: none yet).</param>
 /// <param name="LastDeliveredAt">When the last acknowledgement came.</param>
+[GenerateSerializer]
+[Alias("webhook-delivery-status")]
 public sealed record WebhookDeliveryStatus(
     bool Enabled,
     int Pending,

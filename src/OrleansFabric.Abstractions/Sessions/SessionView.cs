@@ -8,6 +8,8 @@ namespace OrleansFabric.Sessions;
 /// <param name="TurnsCompleted">Turns completed so far.</param>
 /// <param name="ETag">The state's ETag.</param>
 /// <param name="Delivery">Where webhook delivery of the completed turns stands.</param>
+[GenerateSerializer]
+[Alias("session-view")]
 public sealed record SessionView(
     string SessionKey,
     string Strategy,

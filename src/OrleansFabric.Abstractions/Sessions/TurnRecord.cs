@@ -9,6 +9,8 @@ namespace OrleansFabric.Sessions;
 /// <param name="Error">Why the turn failed (failed turns only).</param>
 /// <param name="StartedAt">When the brain was started.</param>
 /// <param name="CompletedAt">When the turn ended.</param>
+[GenerateSerializer]
+[Alias("turn-record")]
 public sealed record TurnRecord(
     string TurnId,
     long Seq,

@@ -6,12 +6,17 @@ internal sealed class ApiProblemException : Exception
     public ApiProblemException(ApiResponse response)
         : base(Describe(response))
     {
+        IsServerError = response.Status >= 500;
     }
 
     public ApiProblemException(ApiResponse response, string reason)
         : base($"{response.Url} answered {response.Status}: {reason}")
     {
+        IsServerError = response.Status >= 500;
     }
+
+    /// <summary>The answer was a 5xx: the server failed, the request itself may be fine.</summary>
+    public bool IsServerError { get; }
 
     private static string Describe(ApiResponse response)
     {

@@ -1,4 +1,4 @@
 namespace OrleansFabric.Cli.Api;
 
-/// <summary><c>GET /v1/cluster</c>.</summary>
-internal sealed record ClusterInfo(int PartitionCount, IReadOnlyList<ClusterSiloInfo> Silos, IReadOnlyList<ClusterPartitionInfo> Partitions);
+/// <summary><c>GET /v1/cluster</c>: the silos of Orleans' membership.</summary>
+internal sealed record ClusterInfo(string ClusterId, IReadOnlyList<ClusterSiloInfo> Silos);

@@ -1,8 +1,15 @@
 namespace OrleansFabric.Cli.Api;
 
-/// <summary>One silo of <see cref="ClusterInfo"/>.</summary>
-internal sealed record ClusterSiloInfo(string Id, string Endpoint, string Status, DateTimeOffset HeartbeatAt, int PartitionsOwned, int Activations)
+/// <summary>One silo of <see cref="ClusterInfo"/>; <see cref="Gateway"/> is absent when the silo takes no grain clients.</summary>
+internal sealed record ClusterSiloInfo(
+    string Id,
+    string Address,
+    string? Gateway,
+    string Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset HeartbeatAt,
+    int Activations)
 {
-    /// <summary>Joining or active: a silo that can take partitions.</summary>
-    public bool TakesPartitions => Status is "joining" or "active";
+    /// <summary>Still a member that serves grains: joining or active.</summary>
+    public bool IsLive => Status is "joining" or "active";
 }

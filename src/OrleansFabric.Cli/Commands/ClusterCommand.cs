@@ -3,17 +3,18 @@ using OrleansFabric.Cli.Display;
 
 namespace OrleansFabric.Cli.Commands;
 
-/// <summary><c>fabric cluster</c>: silos and partition ownership.</summary>
+/// <summary><c>fabric cluster</c>: the silos of Orleans' membership.</summary>
 internal static class ClusterCommand
 {
     public static CommandSpec Spec { get; } = new(
         "cluster",
-        "silos, their partitions and activations, and who owns which partition",
+        "silos, their status, heartbeat ages and activations",
         """
         Usage: fabric cluster [--json] [--url URL[,URL...]]
 
-        Shows every silo (id, endpoint, status, heartbeat age, partitions owned, activations)
-        and which partitions each owner holds, from GET /v1/cluster.
+        Shows every silo of the cluster's membership (id, silo address, gateway, status,
+        heartbeat age, activations) from GET /v1/cluster. Dead silos stay listed until
+        Orleans' defunct-silo clean-up removes them.
 
           --json   print the API's JSON as it is
         """,
@@ -38,31 +39,17 @@ internal static class ClusterCommand
 
     public static void Write(TextWriter output, ClusterInfo cluster, DateTimeOffset now)
     {
-        var owned = cluster.Partitions.Count(partition => partition.Owner is not null);
         var active = cluster.Silos.Count(silo => silo.Status == "active");
-        output.WriteLine($"Cluster: {Format.Number(cluster.Silos.Count)} silo(s), {Format.Number(active)} active; {Format.Number(cluster.PartitionCount)} partitions, {Format.Number(owned)} owned, {Format.Number(cluster.PartitionCount - owned)} without owner");
+        var activations = cluster.Silos.Sum(silo => (long)silo.Activations);
+        output.WriteLine($"Cluster {cluster.ClusterId}: {Format.Number(cluster.Silos.Count)} silo(s), {Format.Number(active)} active; {Format.Number(activations)} activation(s)");
         output.WriteLine();
 
-        var silos = new TextTable("SILO", "ENDPOINT", "STATUS", "HEARTBEAT", "PARTITIONS", "ACTIVATIONS");
+        var silos = new TextTable("SILO", "ADDRESS", "GATEWAY", "STATUS", "HEARTBEAT", "ACTIVATIONS");
         foreach (var silo in cluster.Silos)
         {
-            silos.Add(silo.Id, silo.Endpoint, silo.Status, Format.Age(now - silo.HeartbeatAt) + " ago", Format.Number(silo.PartitionsOwned), Format.Number(silo.Activations));
+            silos.Add(silo.Id, silo.Address, silo.Gateway ?? "-", silo.Status, Format.Age(now - silo.HeartbeatAt) + " ago", Format.Number(silo.Activations));
         }
 
         silos.WriteTo(output);
-        output.WriteLine();
-
-        var owners = new TextTable("OWNER", "COUNT", "EPOCHS", "PARTITIONS");
-        foreach (var group in cluster.Partitions.GroupBy(partition => partition.Owner).OrderBy(group => group.Key is null).ThenBy(group => group.Key, StringComparer.Ordinal))
-        {
-            var epochs = group.Select(partition => partition.Epoch).ToList();
-            owners.Add(
-                group.Key ?? "(none)",
-                Format.Number(group.Count()),
-                epochs.Min() == epochs.Max() ? Format.Number(epochs.Min()) : $"{Format.Number(epochs.Min())}-{Format.Number(epochs.Max())}",
-                Format.Ranges(group.Select(partition => partition.Partition)));
-        }
-
-        owners.WriteTo(output);
     }
 }

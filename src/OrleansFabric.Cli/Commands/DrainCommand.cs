@@ -5,9 +5,9 @@ using OrleansFabric.Cli.Display;
 namespace OrleansFabric.Cli.Commands;
 
 /// <summary>
-/// <c>fabric drain SILO</c>: asks the silo to hand its partitions to the others, then watches
-/// the cluster until it owns none and the others own them all. A silo drains only itself, so the request goes to each
-/// <c>--url</c> in turn until the silo itself accepts it (another silo answers 421).
+/// <c>fabric drain SILO</c>: asks the cluster to drain a silo (it deactivates its grains, leaves
+/// the membership gracefully and exits), then watches <c>GET /v1/cluster</c> until the silo is
+/// dead or gone from the list. Any silo takes the request and relays it to the silo named.
 /// </summary>
 internal static class DrainCommand
 {
@@ -15,20 +15,22 @@ internal static class DrainCommand
 
     public static CommandSpec Spec { get; } = new(
         "drain",
-        "hand a silo's partitions to the other silos and watch until it owns none",
+        "make a silo deactivate its grains and leave the cluster, and watch until it has left",
         """
         Usage: fabric drain <silo_id> [--no-wait] [--timeout DURATION] [--json] [--url URL[,URL...]]
 
-        POSTs /v1/cluster/silos/{id}/drain to the silo itself (give its public URL, or several
-        URLs: each is tried until the silo answers), then watches GET /v1/cluster until the
-        silo owns 0 partitions and every partition has a new owner. A drain needs another
-        active silo to take the partitions: when there is none, the silo keeps serving them
-        and fabric says so (exit 3).
+        POSTs /v1/cluster/silos/{id}/drain (any silo relays it to the silo named; the first
+        --url that answers takes it), then watches GET /v1/cluster until the silo is dead or
+        gone from the list. The silo deactivates its grains (their next calls activate them on
+        the other silos), leaves the cluster gracefully and its process exits 0. Give the URL
+        of another silo too (--url A,B): the drained silo stops answering. The silo id is the
+        one `fabric cluster` shows (ip:port@generation). A lone silo refuses: its grains would
+        have nowhere to go (exit 3).
 
           --no-wait           return once the drain is accepted
           --timeout DURATION  how long to watch (default 60s; 500ms, 30s, 2m ...); exit 3 when exceeded
-          --json              print the API's 202 answer as it is
-        Exit codes: 0 drained, 1 API error, 2 unreachable, 3 not drained (no other silo, timeout).
+          --json              print the API's 202 answer as it is (progress goes to stderr)
+        Exit codes: 0 drained, 1 API error, 2 unreachable, 3 not drained (last silo, timeout).
         """,
         ["silo_id"],
         ["--timeout"],
@@ -39,74 +41,74 @@ internal static class DrainCommand
     {
         var siloId = context.Arguments.Positionals[0];
         var timeout = context.Arguments.Duration("--timeout", TimeSpan.FromHours(1)) ?? TimeSpan.FromSeconds(60);
-        var accepted = await RequestAsync(context, siloId);
+        var accepted = await context.Client.SendAsync(HttpMethod.Post, $"/v1/cluster/silos/{FabricClient.Segment(siloId)}/drain", null, context.CancellationToken);
+        if (accepted.Status == 409 && accepted.Code == "last_silo")
+        {
+            await context.Error.WriteLineAsync(
+                $"fabric: silo {siloId} was not drained: it is the only active silo, so its grains would have nowhere to go. " +
+                "Start another silo first.");
+            return ExitCodes.Incomplete;
+        }
+
+        _ = accepted.Read(CliJsonContext.Default.DrainAccepted); // any other API error throws with its code
+        var report = context.Json ? context.Error : context.Out;
         if (context.Json)
         {
             await context.Out.WriteLineAsync(accepted.Body);
         }
-        else
-        {
-            await context.Out.WriteLineAsync($"Drain of silo {siloId} accepted by {accepted.Url}.");
-        }
 
-        return context.Arguments.Has("--no-wait") ? ExitCodes.Ok : await WatchAsync(context, siloId, timeout);
+        await report.WriteLineAsync($"Drain of silo {siloId} accepted by {accepted.Url}.");
+        return context.Arguments.Has("--no-wait") ? ExitCodes.Ok : await WatchAsync(context, report, siloId, timeout);
     }
 
-    /// <summary>Sends the drain to the first reachable URL (any silo relays it to the silo named).</summary>
-    private static async Task<ApiResponse> RequestAsync(CommandContext context, string siloId)
+    /// <summary>Polls the cluster until the silo is dead or gone; the answers of the silo that leaves may fail meanwhile.</summary>
+    private static async Task<int> WatchAsync(CommandContext context, TextWriter report, string siloId, TimeSpan timeout)
     {
-        var path = $"/v1/cluster/silos/{FabricClient.Segment(siloId)}/drain";
-        var unreachable = new List<string>();
-        foreach (var url in context.Client.Urls)
+        var watch = Stopwatch.StartNew();
+        string? reported = null;
+        while (true)
         {
+            string progress;
             try
             {
-                var response = await context.Client.SendToAsync(url, HttpMethod.Post, path, null, context.CancellationToken);
-                _ = response.Read(CliJsonContext.Default.DrainAccepted); // an API error throws with its code
-                return response;
+                var response = await context.Client.SendAsync(HttpMethod.Get, "/v1/cluster", null, context.CancellationToken);
+                if (response.Status >= 500)
+                {
+                    // A silo leaving can make the answering silo fail a request for a moment: keep watching.
+                    throw new ApiProblemException(response);
+                }
+
+                var cluster = response.Read(CliJsonContext.Default.ClusterInfo); // 401, 403 ...: not worth waiting for
+                var silo = cluster.Silos.FirstOrDefault(candidate => candidate.Id == siloId);
+                if (silo is null || silo.Status == "dead")
+                {
+                    var how = silo is null ? "is no longer in the cluster" : "is dead in the membership";
+                    await report.WriteLineAsync($"Silo {siloId} has left the cluster: it {how} ({Format.Decimal(watch.Elapsed.TotalSeconds)} s).");
+                    return ExitCodes.Ok;
+                }
+
+                var others = cluster.Silos.Count(other => other.Id != siloId && other.Status == "active");
+                progress = $"silo {siloId} is {silo.Status} with {Format.Number(silo.Activations)} activation(s); {Format.Number(others)} other active silo(s)";
+            }
+            catch (ApiProblemException e) when (e.IsServerError)
+            {
+                progress = "the cluster answered " + e.Message;
             }
             catch (FabricUnreachableException e)
             {
-                unreachable.AddRange(e.Failures);
-            }
-        }
+                foreach (var failure in e.Failures)
+                {
+                    await context.Error.WriteLineAsync("fabric: " + failure);
+                }
 
-        throw new FabricUnreachableException(unreachable);
-    }
-
-    private static async Task<int> WatchAsync(CommandContext context, string siloId, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        (int Owned, int Unowned)? reported = null;
-        while (true)
-        {
-            var cluster = await context.Client.GetAsync("/v1/cluster", CliJsonContext.Default.ClusterInfo, context.CancellationToken);
-            var silo = cluster.Silos.FirstOrDefault(candidate => candidate.Id == siloId);
-            if (silo is null)
-            {
-                await context.Out.WriteLineAsync($"Silo {siloId} is no longer in the cluster.");
-                return ExitCodes.Ok;
-            }
-
-            var unowned = cluster.Partitions.Count(partition => partition.Owner is null);
-            if (silo.PartitionsOwned == 0 && unowned == 0)
-            {
-                await context.Out.WriteLineAsync($"Silo {siloId} is drained: it owns 0 partitions and the other silos own all {Format.Number(cluster.PartitionCount)} ({Format.Decimal(watch.Elapsed.TotalSeconds)} s).");
-                return ExitCodes.Ok;
-            }
-
-            if (silo.PartitionsOwned > 0 && !cluster.Silos.Any(other => other.Id != siloId && other.TakesPartitions))
-            {
                 await context.Error.WriteLineAsync(
-                    $"fabric: silo {siloId} keeps its {Format.Number(silo.PartitionsOwned)} partitions: no other silo is active to take them. " +
-                    "It stays draining and hands them off when another silo joins.");
-                return ExitCodes.Incomplete;
+                    $"fabric: the drain of silo {siloId} was accepted, but no --url answers any more to confirm that it left; give the URL of another silo as well.");
+                return ExitCodes.Unreachable;
             }
 
-            var progress = $"silo {siloId} ({silo.Status}) owns {Format.Number(silo.PartitionsOwned)} partitions, {Format.Number(unowned)} without owner";
-            if (reported != (silo.PartitionsOwned, unowned))
+            if (reported != progress)
             {
-                reported = (silo.PartitionsOwned, unowned);
+                reported = progress;
                 await context.Error.WriteLineAsync($"fabric: {progress} after {Format.Decimal(watch.Elapsed.TotalSeconds)} s");
             }
 

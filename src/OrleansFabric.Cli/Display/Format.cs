@@ -27,28 +27,6 @@ internal static class Format
     public static string Time(DateTimeOffset? time) =>
         time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
 
-    /// <summary>Sorted numbers as ranges: <c>0-85, 170, 172-180</c>, at most <paramref name="maxRanges"/> of them.</summary>
-    public static string Ranges(IEnumerable<int> numbers, int maxRanges = 8)
-    {
-        var ranges = new List<(int First, int Last)>();
-        foreach (var number in numbers.Order())
-        {
-            if (ranges.Count > 0 && ranges[^1].Last + 1 == number)
-            {
-                ranges[^1] = (ranges[^1].First, number);
-            }
-            else
-            {
-                ranges.Add((number, number));
-            }
-        }
-
-        var shown = string.Join(", ", ranges.Take(maxRanges).Select(range => range.First == range.Last
-            ? Number(range.First)
-            : $"{Number(range.First)}-{Number(range.Last)}"));
-        return ranges.Count > maxRanges ? $"{shown}, … (+{Number(ranges.Count - maxRanges)} ranges)" : shown;
-    }
-
     /// <summary>One line of at most <paramref name="max"/> characters: line breaks shown as <c>⏎</c>.</summary>
     public static string OneLine(string? text, int max = 60)
     {

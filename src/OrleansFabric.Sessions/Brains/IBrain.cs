@@ -25,4 +25,6 @@ public sealed record BrainReply(string Text);
 public sealed record BrainInput(SessionKey Session, IReadOnlyList<IncomingMessage> Messages, IReadOnlyList<Exchange> History);
 
 /// <summary>One earlier exchange: what the user said in a turn and what the brain answered.</summary>
+[GenerateSerializer]
+[Alias("exchange")]
 public sealed record Exchange(IReadOnlyList<string> UserTexts, string Response);

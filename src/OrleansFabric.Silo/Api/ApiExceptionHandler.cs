@@ -4,9 +4,10 @@ namespace OrleansFabric.Silo.Api;
 
 /// <summary>
 /// Renders exceptions that escape an endpoint as problem+json: an oversized body read past
-/// Kestrel's limit (413), a request Kestrel could not parse (400), an unavailable grain
-/// (503 <c>unavailable</c> with Retry-After) and anything else (500, logged here with the
-/// trace id; the response carries no stack trace and no exception message).
+/// Kestrel's limit (413), a request Kestrel could not parse (400), a grain call Orleans
+/// guarantees did not run (503 <c>unavailable</c> with Retry-After), a call that timed out (502
+/// <c>outcome_unknown</c>) and anything else (500, logged here with the trace id; the response
+/// carries no stack trace and no exception message).
 /// </summary>
 internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -21,13 +22,17 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             case BadHttpRequestException bad:
                 await Problems.ForStatus(bad.StatusCode, bad.Message).ExecuteAsync(httpContext);
                 break;
-            case FabricUnavailableException unavailable:
-                LogUnavailable(logger, request.Method, request.Path, unavailable.Message);
-                await Problems.WriteAsync(httpContext, ErrorCodes.Unavailable, unavailable.Message, unavailable.RetryAfter);
+            case OrleansMessageRejectionException or Orleans.Storage.InconsistentStateException:
+                // Orleans says the call did not run (rejected before it ran, and still so after the
+                // silo's own retries) or its write did not happen (an ETag conflict drops the
+                // activation): a retry is safe.
+                LogUnavailable(logger, request.Method, request.Path, exception.Message);
+                await Problems.WriteAsync(httpContext, ErrorCodes.Unavailable, "The grain is moving between silos; retry.", TimeSpan.FromSeconds(1));
                 break;
-            case FabricOutcomeUnknownException unknown:
-                LogUnavailable(logger, request.Method, request.Path, unknown.Message);
-                await Problems.WriteAsync(httpContext, ErrorCodes.OutcomeUnknown, unknown.Message);
+            case TimeoutException or SiloUnavailableException:
+                // The call reached a silo that then died, or took too long: it may have run.
+                LogUnavailable(logger, request.Method, request.Path, exception.Message);
+                await Problems.WriteAsync(httpContext, ErrorCodes.OutcomeUnknown, "The grain did not answer in time; the call may or may not have run. Retry only if it is idempotent by its id.");
                 break;
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 // The client went away; there is nobody to answer.

@@ -176,7 +176,7 @@ internal static class BatchEndpoints
         var events = await grains.GetGrain<IEssayBatchGrain>(batchId).GetEventsAsync(cancellationToken);
         return events is null
             ? NotFound(batchId)
-            : TypedResults.Ok<IReadOnlyList<BatchEventResponse>>([.. events.Select(e => new BatchEventResponse(e.Seq, e.Type, e.At.UtcDateTime, e.Payload))]);
+            : TypedResults.Ok<IReadOnlyList<BatchEventResponse>>([.. events.Select(e => new BatchEventResponse(e.Seq, e.Type, e.At.UtcDateTime, Element(e.Payload)!.Value))]);
     }
 
     /// <summary>The batch id of the URL, when it is a valid id.</summary>
@@ -256,7 +256,7 @@ internal static class BatchEndpoints
     /// The metadata object without insignificant whitespace, so sending the same definition
     /// again compares equal however the client formatted it.
     /// </summary>
-    private static JsonElement? Compact(JsonElement? metadata)
+    private static string? Compact(JsonElement? metadata)
     {
         if (metadata is not { ValueKind: JsonValueKind.Object } value)
         {
@@ -269,7 +269,18 @@ internal static class BatchEndpoints
             value.WriteTo(writer);
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Stored JSON text as the element a response embeds.</summary>
+    private static JsonElement? Element(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
 
@@ -297,5 +308,6 @@ internal static class BatchEndpoints
         status.CreatedAt.UtcDateTime,
         status.Deadline.UtcDateTime,
         status.CompletedAt?.UtcDateTime,
+        Element(status.Metadata),
         DeliveryResponse.From(status.Delivery));
 }

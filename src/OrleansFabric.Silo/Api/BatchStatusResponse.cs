@@ -11,6 +11,7 @@ namespace OrleansFabric.Silo.Api;
 /// <param name="CreatedAt">When the batch was registered (UTC).</param>
 /// <param name="Deadline">When it times out unless completed (UTC).</param>
 /// <param name="CompletedAt">When it completed or timed out (UTC), null while collecting.</param>
+/// <param name="Metadata">The metadata the batch was registered with.</param>
 /// <param name="Delivery">Webhook delivery of the batch's terminal event.</param>
 public sealed record BatchStatusResponse(
     string BatchId,
@@ -23,4 +24,5 @@ public sealed record BatchStatusResponse(
     DateTime CreatedAt,
     DateTime Deadline,
     DateTime? CompletedAt,
+    System.Text.Json.JsonElement? Metadata,
     DeliveryResponse Delivery);

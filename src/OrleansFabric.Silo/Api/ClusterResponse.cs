@@ -1,7 +1,6 @@
 namespace OrleansFabric.Silo.Api;
 
-/// <summary><c>GET /v1/cluster</c>.</summary>
-/// <param name="PartitionCount">The cluster's fixed number of partitions.</param>
-/// <param name="Silos">Every known silo.</param>
-/// <param name="Partitions">Every partition with its owner and lease epoch.</param>
-public sealed record ClusterResponse(int PartitionCount, IReadOnlyList<ClusterSilo> Silos, IReadOnlyList<ClusterPartition> Partitions);
+/// <summary><c>GET /v1/cluster</c>: the silos of Orleans' membership.</summary>
+/// <param name="ClusterId">The cluster's id (<c>Fabric:Clustering:ClusterId</c>).</param>
+/// <param name="Silos">Every silo in the membership table, dead ones until Orleans' defunct-silo clean-up removes them.</param>
+public sealed record ClusterResponse(string ClusterId, IReadOnlyList<ClusterSilo> Silos);

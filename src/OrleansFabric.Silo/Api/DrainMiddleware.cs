@@ -1,21 +1,15 @@
-using Microsoft.Extensions.Options;
-using OrleansFabric.Runtime.Hosting;
-
 namespace OrleansFabric.Silo.Api;
 
 /// <summary>
-/// While the silo drains before stopping, new requests on the public port get 503
-/// <c>unavailable</c> with <c>Connection: close</c>: a client retries them on another silo,
-/// and its kept-alive connections close now, not under a request when the server stops.
-/// Liveness, metrics and silo-to-silo calls keep being served.
+/// While the silo stops (SIGTERM or a drain), new API requests get 503 <c>unavailable</c> with
+/// <c>Connection: close</c>: a client retries them on another silo, and its kept-alive
+/// connections close now, not under a request when the server stops. Health and metrics keep
+/// being served.
 /// </summary>
-internal sealed class DrainMiddleware(RequestDelegate next, SiloState silo, IOptions<ClusteringOptions> clustering)
+internal sealed class DrainMiddleware(RequestDelegate next, IHostApplicationLifetime lifetime)
 {
-    private readonly int _siloPort = clustering.Value.IsCluster ? clustering.Value.SiloPort : -1;
-
     public Task InvokeAsync(HttpContext context) =>
-        silo.Status != SiloStatus.ShuttingDown
-        || context.Connection.LocalPort == _siloPort
+        !lifetime.ApplicationStopping.IsCancellationRequested
         || context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
         || context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
             ? next(context)

@@ -33,6 +33,9 @@ public static class ErrorCodes
     /// <summary>The request body is over 1 MiB.</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
+    /// <summary>A drain asked of the only active silo: nobody could take its grains.</summary>
+    public const string LastSilo = "last_silo";
+
     /// <summary>The session holds too many unprocessed messages.</summary>
     public const string QueueFull = "queue_full";
 
@@ -89,6 +92,7 @@ public static class ErrorCodes
         BatchConflict => (409, "The batch exists with another definition."),
         NoSlotAvailable => (409, "The batch has no free slot."),
         BatchClosed => (409, "The batch is closed."),
+        LastSilo => (409, "The silo is the last one in the cluster."),
         PayloadTooLarge => (413, "The request body is too large."),
         QueueFull => (429, "The session's queue is full."),
         Unavailable => (503, "The service is unavailable; retry."),

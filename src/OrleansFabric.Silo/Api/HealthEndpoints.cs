@@ -1,11 +1,11 @@
-using OrleansFabric.Runtime.Hosting;
+using Orleans.Runtime;
 
 namespace OrleansFabric.Silo.Api;
 
 /// <summary>
 /// <c>/health/live</c> (200 while the process serves HTTP) and <c>/health/ready</c> (200 when
-/// the silo is Active and serving its leases; otherwise 503 <c>unavailable</c> with Retry-After,
-/// so a load balancer sends traffic elsewhere).
+/// the silo is Active in the cluster; otherwise 503 <c>unavailable</c> with Retry-After, so a
+/// load balancer sends traffic elsewhere).
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -14,14 +14,13 @@ internal static class HealthEndpoints
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         var health = app.MapGroup("/health");
-        health.MapGet("/live", (SiloState silo) => TypedResults.Ok(new HealthResponse("live", silo.SiloId)));
-        health.MapGet("/ready", (SiloState silo) => silo.IsReady
-            ? TypedResults.Ok(new HealthResponse("ready", silo.SiloId))
-            : Problems.For(
-                ErrorCodes.Unavailable,
-                silo.Status == SiloStatus.Active
-                    ? "The silo cannot renew its partition leases."
-                    : $"The silo is {ClusterEndpoints.StatusName(silo.Status)}, not active.",
-                s_retryAfter));
+        health.MapGet("/live", (ILocalSiloDetails local) => TypedResults.Ok(new HealthResponse("live", local.SiloAddress.ToParsableString())));
+        health.MapGet("/ready", (ILocalSiloDetails local, IClusterMembershipService membership, IHostApplicationLifetime lifetime) =>
+        {
+            var status = lifetime.ApplicationStopping.IsCancellationRequested ? SiloStatus.ShuttingDown : membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
+            return status == SiloStatus.Active
+                ? TypedResults.Ok(new HealthResponse("ready", local.SiloAddress.ToParsableString()))
+                : Problems.For(ErrorCodes.Unavailable, $"The silo is {Cluster.ClusterView.StatusName(status)}, not active.", s_retryAfter);
+        });
     }
 }

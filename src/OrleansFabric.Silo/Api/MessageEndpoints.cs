@@ -41,7 +41,7 @@ internal static class MessageEndpoints
         }
 
         var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
-        var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata);
+        var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
         var result = await grains.GetGrain<ISessionGrain>(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {

@@ -1,6 +1,5 @@
-using OrleansFabric.Runtime.Clustering;
-using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Silo.Api;
+using OrleansFabric.Silo.Cluster;
 using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Silo.Dashboard;
@@ -21,10 +20,21 @@ internal static class DashboardEndpoints
                 context.HttpContext.Caller().IsAdministrator
                     ? await next(context)
                     : Problems.For(ErrorCodes.Forbidden, "The dashboard shows every tenant: it needs an API key with the '*' scope."))
-            .MapGet("/", async (IClusterView view, SiloState silo, PrometheusExporter exporter, TimeProvider time, CancellationToken cancellationToken) =>
+            .MapGet("/", async (ClusterView view, IGrainFactory grains, ILocalSiloDetails local, MeterReadings meters, TimeProvider time) =>
             {
-                var cluster = await view.GetSnapshotAsync(cancellationToken);
-                return TypedResults.Ok(DashboardSummary.Build(silo.SiloId, time.GetUtcNow(), cluster, exporter));
+                var cluster = await view.GetAsync();
+                var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics([local.SiloAddress]);
+                var activations = statistics
+                    .GroupBy(statistic => statistic.GrainType, StringComparer.Ordinal)
+                    .Select(type => new GrainTypeActivations(ShortName(type.Key), type.Sum(statistic => (long)statistic.ActivationCount)));
+                return TypedResults.Ok(DashboardSummary.Build(view.LocalSiloId, time.GetUtcNow(), cluster, activations, meters));
             });
+    }
+
+    /// <summary>A grain class's name without its namespace and assembly, as people read it.</summary>
+    private static string ShortName(string grainType)
+    {
+        var name = grainType.Split(',')[0];
+        return name[(name.LastIndexOf('.') + 1)..];
     }
 }

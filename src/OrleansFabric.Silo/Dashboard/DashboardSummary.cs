@@ -1,11 +1,10 @@
-using OrleansFabric.Runtime.Clustering;
 using OrleansFabric.Silo.Api;
 using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Silo.Dashboard;
 
 /// <summary>
-/// Builds <see cref="DashboardResponse"/> from a cluster snapshot and this silo's metrics.
+/// Builds <see cref="DashboardResponse"/> from Orleans' membership and this silo's metrics.
 /// The page's data is summarised here rather than by parsing <c>/metrics</c> in the browser:
 /// the numbers are the ones <c>/metrics</c> exports (one source of truth), the page stays a
 /// few lines of rendering, quantiles are computed once in tested code, and the data comes from
@@ -16,7 +15,6 @@ internal static class DashboardSummary
     /// <summary>The metric names the summary reads.</summary>
     private static readonly string[] s_metrics =
     [
-        "fabric_activations",
         "fabric_session_queue_depth",
         "fabric_session_oldest_pending_seconds",
         "fabric_turns_total",
@@ -28,17 +26,18 @@ internal static class DashboardSummary
 
     private static readonly string[] s_batchStatuses = ["collecting", "completed", "timed_out"];
 
-    public static DashboardResponse Build(string siloId, DateTimeOffset now, ClusterSnapshot cluster, PrometheusExporter exporter)
+    /// <summary>
+    /// The summary: <paramref name="cluster"/> and <paramref name="activations"/> (this silo's, by
+    /// grain type, from Orleans' management grain) beside this silo's fabric measurements.
+    /// </summary>
+    public static DashboardResponse Build(string siloId, DateTimeOffset now, ClusterResponse cluster, IEnumerable<GrainTypeActivations> activations, MeterReadings meters)
     {
-        var readings = exporter.Read(s_metrics).ToLookup(reading => reading.Name, StringComparer.Ordinal);
+        var readings = meters.Read(s_metrics).ToLookup(reading => reading.Name, StringComparer.Ordinal);
         return new DashboardResponse(
             siloId,
             now.UtcDateTime,
-            ClusterEndpoints.ToResponse(cluster),
-            [.. readings["fabric_activations"]
-                .GroupBy(reading => reading.Label("grain_type"), StringComparer.Ordinal)
-                .Select(type => new GrainTypeActivations(type.Key, (long)type.Sum(reading => reading.Value)))
-                .OrderBy(type => type.GrainType, StringComparer.Ordinal)],
+            cluster,
+            [.. activations.OrderBy(type => type.GrainType, StringComparer.Ordinal)],
             Queues(readings),
             Turns(readings),
             [.. s_batchStatuses.Select(status => Batches(readings, status))]);

@@ -19,7 +19,6 @@ internal sealed record ListenAddresses(IReadOnlyList<string> Urls, bool IsDefaul
     {
         // Kestrel:Endpoints wins over every other source when present.
         var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Where(endpoint => endpoint.Key != SiloPortEndpoints.EndpointName)
             .Select(endpoint => endpoint["Url"])
             .OfType<string>()
             .Where(url => url.Length > 0)
@@ -56,19 +55,6 @@ internal sealed record ListenAddresses(IReadOnlyList<string> Urls, bool IsDefaul
         }
 
         return IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
-    }
-
-    /// <summary>
-    /// The address to advertise for a bound URL: a wildcard host (<c>0.0.0.0</c>, <c>[::]</c>,
-    /// <c>+</c>, <c>*</c>) is replaced by this machine's host name.
-    /// </summary>
-    public static string Advertised(string url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        var host = HostOf(url);
-        return host is "0.0.0.0" or "[::]" or "+" or "*"
-            ? url.Replace("://" + host, "://" + Dns.GetHostName(), StringComparison.Ordinal)
-            : url;
     }
 
     private static string HostOf(string url)

@@ -1,21 +1,22 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Orleans.Runtime.Placement;
 using OrleansFabric.Batches;
-using OrleansFabric.PostgreSql;
-using OrleansFabric.Runtime.Hosting;
+using OrleansFabric.Hosting;
 using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Api;
+using OrleansFabric.Silo.Cluster;
 using OrleansFabric.Silo.Dashboard;
 using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Silo.Hosting;
 
 /// <summary>
-/// Builds the silo host: the grain runtime with the conversation session and essay batch
-/// grains, the public HTTP API (messages, sessions, batches, health, metrics, cluster, dashboard,
+/// Builds the silo host: an Orleans silo (configured from <c>Fabric:*</c>) with the conversation
+/// session and essay batch grains, the public HTTP API (messages, sessions, batches, health, metrics, cluster, dashboard,
 /// authentication, problem+json errors, 1 MiB body limit) and graceful shutdown. Program and
 /// the tests build the silo the same way.
 /// </summary>
@@ -28,7 +29,6 @@ public static class SiloApplication
         ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "yyyy-MM-ddTHH:mm:ss.fffZ ",
         ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
-        [$"{ShutdownOptions.Section}:DrainSeconds"] = "2",
     };
 
     /// <summary>
@@ -40,15 +40,16 @@ public static class SiloApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = s_defaults });
-        AddSilo(builder);
         configure?.Invoke(builder);
+        var settings = FabricSettings.From(builder.Configuration);
+        AddSilo(builder, settings);
         var app = builder.Build();
-        CheckSettings(app.Services);
+        CheckSettings(app.Services, settings);
         MapSilo(app);
         return app;
     }
 
-    private static void AddSilo(WebApplicationBuilder builder)
+    private static void AddSilo(WebApplicationBuilder builder, FabricSettings settings)
     {
         var listen = ListenAddresses.From(builder.Configuration);
         if (listen.IsDefault)
@@ -63,21 +64,35 @@ public static class SiloApplication
         });
 
         var services = builder.Services;
-        if (builder.Configuration.GetSection(ClusteringOptions.Section).Get<ClusteringOptions>() is { IsCluster: true })
+        if (settings.Problems().Count == 0)
         {
-            // Registered before the runtime so the cluster's providers replace the in-memory defaults.
-            services.AddFabricPostgreSql();
-            builder.AddSiloPort(listen);
+            builder.UseOrleans(silo =>
+            {
+                silo.UseFabric(settings);
+                silo.Services.AddPlacementDirector<SiloByKeyPlacement, SiloByKeyPlacementDirector>();
+            });
         }
 
-        services.AddFabricRuntime(builder.Configuration);
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName)
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+                if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
         services.AddSessions(builder.Configuration);
         services.AddEssayBatches(builder.Configuration);
         services.AddSingleton<TurnLongPoll>();
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton(provider => new PrometheusExporter(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(provider => new MeterReadings(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<ClusterView>();
         services.AddSingleton<DashboardPage>();
         services.AddApiErrorHandling();
         services.ConfigureHttpJsonOptions(json =>
@@ -86,9 +101,9 @@ public static class SiloApplication
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
         });
 
-        // The runtime's graceful stop gets its whole deadline, plus time to stop the server.
-        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DeadlineSeconds + 5));
+        // The silo's graceful stop (deactivations, leaving the cluster) gets its whole deadline,
+        // plus time to stop the server.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(settings.Shutdown.DeadlineSeconds + 5));
     }
 
     /// <summary>
@@ -96,12 +111,9 @@ public static class SiloApplication
     /// with all the problems in one message (start-up validation would report them too, but
     /// one at a time and after the host has begun starting).
     /// </summary>
-    private static void CheckSettings(IServiceProvider services)
+    private static void CheckSettings(IServiceProvider services, FabricSettings settings)
     {
-        var failures = new List<string>();
-        Check<GrainsOptions>(services, failures);
-        Check<ShutdownOptions>(services, failures);
-        Check<ClusteringOptions>(services, failures);
+        var failures = new List<string>(settings.Problems());
         Check<ApiOptions>(services, failures);
         Check<SessionsOptions>(services, failures);
         Check<BatchesOptions>(services, failures);
@@ -130,28 +142,14 @@ public static class SiloApplication
         app.UseMiddleware<DrainMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthEndpoints();
-        app.MapMetricsEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapClusterEndpoints();
         app.MapDashboardEndpoints();
-        app.MapGrainGatewayEndpoints();
-        app.MapSiloPort();
         app.MapMessageEndpoints();
         app.MapSessionEndpoints();
         app.MapBatchEndpoints();
 
         // Listen to the meters before the first grain call is counted.
-        _ = app.Services.GetRequiredService<PrometheusExporter>();
-
-        // On the embedded silo the advertised endpoint is the address the server really bound
-        // (a port of 0 becomes the chosen port); cluster providers set their own silo endpoint.
-        var silo = app.Services.GetRequiredService<SiloState>();
-        var server = app.Services.GetRequiredService<IServer>();
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            if (silo.Endpoint == "local" && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address)
-            {
-                silo.Endpoint = ListenAddresses.Advertised(address);
-            }
-        });
+        _ = app.Services.GetRequiredService<MeterReadings>();
     }
 }

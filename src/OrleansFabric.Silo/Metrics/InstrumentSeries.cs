@@ -24,7 +24,7 @@ internal sealed class InstrumentSeries
         IsObservable = instrument.IsObservable;
         Description = instrument.Description;
         Kind = KindOf(instrument);
-        var name = PrometheusText.MetricName(instrument.Name);
+        var name = instrument.Name;
         Name = Kind == InstrumentKind.Counter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
     }
 
@@ -35,13 +35,6 @@ internal sealed class InstrumentSeries
     public bool IsObservable { get; }
 
     public InstrumentKind Kind { get; }
-
-    public string PrometheusType => Kind switch
-    {
-        InstrumentKind.Counter => "counter",
-        InstrumentKind.Histogram => "histogram",
-        _ => "gauge",
-    };
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -79,36 +72,7 @@ internal sealed class InstrumentSeries
     /// <summary>Forgets the last collection of an observable instrument, so series that vanished are not reported again.</summary>
     public void ClearObservations() => _cells.Clear();
 
-    public void WriteSamples(StringBuilder text)
-    {
-        foreach (var (key, cell) in _cells.OrderBy(pair => pair.Key.ToString(), StringComparer.Ordinal))
-        {
-            if (Kind != InstrumentKind.Histogram)
-            {
-                text.Append(Name);
-                key.AppendLabels(text, null);
-                text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
-                continue;
-            }
-
-            var cumulative = cell.Cumulative();
-            for (var i = 0; i < cumulative.Length; i++)
-            {
-                text.Append(Name).Append("_bucket");
-                key.AppendLabels(text, i < _buckets.Length ? PrometheusText.Number(_buckets[i]) : "+Inf");
-                text.Append(' ').Append(cumulative[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            text.Append(Name).Append("_sum");
-            key.AppendLabels(text, null);
-            text.Append(' ').Append(PrometheusText.Number(cell.Value)).Append('\n');
-            text.Append(Name).Append("_count");
-            key.AppendLabels(text, null);
-            text.Append(' ').Append(cumulative[^1].ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
-    }
-
-    /// <summary>The current series as values (the same numbers <see cref="WriteSamples"/> writes).</summary>
+    /// <summary>The current series as values .</summary>
     public List<SeriesReading> Read()
     {
         var readings = new List<SeriesReading>(_cells.Count);

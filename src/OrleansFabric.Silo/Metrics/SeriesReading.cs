@@ -1,7 +1,7 @@
 namespace OrleansFabric.Silo.Metrics;
 
 /// <summary>
-/// One time series as <see cref="PrometheusExporter.Read"/> reports it: its exported name and
+/// One time series as <see cref="MeterReadings.Read"/> reports it: its exported name and
 /// labels and, for a histogram, its bucket upper bounds with cumulative counts (as in the
 /// text exposition, the last bucket being <c>+Inf</c>).
 /// </summary>

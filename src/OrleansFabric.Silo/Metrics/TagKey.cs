@@ -105,35 +105,6 @@ internal readonly struct TagKey : IEquatable<TagKey>
     /// <summary>The tags as label names and values.</summary>
     public Dictionary<string, string> Labels() => Tags().ToDictionary(tag => tag.Name, tag => tag.Value, StringComparer.Ordinal);
 
-    /// <summary>Appends <c>{name="value",...}</c> with an optional <c>le</c> label for histogram buckets.</summary>
-    public void AppendLabels(StringBuilder text, string? le)
-    {
-        if (_count == 0 && le is null)
-        {
-            return;
-        }
-
-        text.Append('{');
-        var first = true;
-        foreach (var tag in Tags())
-        {
-            if (!first)
-            {
-                text.Append(',');
-            }
-
-            first = false;
-            text.Append(PrometheusText.LabelName(tag.Name)).Append("=\"").Append(PrometheusText.LabelValue(tag.Value)).Append('"');
-        }
-
-        if (le is not null)
-        {
-            text.Append(first ? string.Empty : ",").Append("le=\"").Append(le).Append('"');
-        }
-
-        text.Append('}');
-    }
-
     private IEnumerable<Tag> Tags() => _more ?? new[] { _a, _b, _c }.Take(_count);
 
     private readonly record struct Tag(string Name, string Value)

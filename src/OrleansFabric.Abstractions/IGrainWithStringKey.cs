@@ -1,4 +1,0 @@
-namespace OrleansFabric;
-
-/// <summary>A grain addressed by a string key, as every grain in OrleansFabric is.</summary>
-public interface IGrainWithStringKey : IGrain;

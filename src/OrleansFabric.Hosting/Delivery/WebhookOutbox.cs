@@ -1,0 +1,283 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansFabric.Hosting.Delivery;
+
+/// <summary>
+/// A grain's transactional outbox to a webhook. The grain <see cref="Add">adds</see> a message
+/// to its state before the write that commits the change the message reports; after the write
+/// it calls <see cref="Resume"/>. The outbox then POSTs the oldest message off the grain's
+/// scheduler and reports the outcome back as a grain call
+/// (<see cref="IWebhookOutboxGrain.WebhookAttemptedAsync"/>, routed to
+/// <see cref="OnAttemptedAsync"/>); only when the receiver answered 2xx is the message removed
+/// (another state write) and the next one sent: delivery is in seq order, at least once, with an
+/// <c>Idempotency-Key</c> for the receiver to drop repeats. Failures back off exponentially on a
+/// grain timer. A durable reminder (<see cref="ReminderName"/>) exists while messages are
+/// pending, so delivery resumes on whichever silo holds the grain after a crash.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its life is the activation's: Stop() cancels the token source, which holds no timer or handle to release.")]
+public sealed partial class WebhookOutbox
+{
+    /// <summary>The reminder that wakes the grain while messages are pending; route it to <see cref="ReceiveReminderAsync"/>.</summary>
+    public const string ReminderName = "webhook-outbox";
+
+    private static readonly TimeSpan WakeUpPeriod = TimeSpan.FromMinutes(1);
+
+    private readonly Grain _grain;
+    private readonly IWebhookSender _sender;
+    private readonly DeliveryOptions _options;
+    private readonly Func<WebhookOutboxState> _state;
+    private readonly Func<CancellationToken, Task> _persist;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private long _generation;
+    private long? _sending;
+    private IGrainTimer? _retryTimer;
+    private bool _wakeUpRegistered;
+    private int _attempts;
+    private string? _lastError;
+    private DateTimeOffset? _nextAttemptAt;
+
+    /// <summary>
+    /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>; the grain
+    /// implements <see cref="IWebhookOutboxGrain"/>). <paramref name="state"/> returns the persisted
+    /// outbox inside the grain's current state; <paramref name="persist"/> writes the grain's state.
+    /// </summary>
+    public WebhookOutbox(Grain grain, IWebhookSender sender, DeliveryOptions options, Func<WebhookOutboxState> state, Func<CancellationToken, Task> persist, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(grain);
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(persist);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _grain = grain;
+        _sender = sender;
+        _options = options;
+        _state = state;
+        _persist = persist;
+        _time = time;
+        _logger = logger;
+
+        // Pending messages were committed after their reminder was registered.
+        _wakeUpRegistered = state().Messages.Count > 0;
+    }
+
+    /// <summary>True when a webhook is configured.</summary>
+    public bool Enabled => _options.WebhookUrl is not null;
+
+    /// <summary>The delivery state, for status endpoints.</summary>
+    public WebhookDeliveryStatus Status
+    {
+        get
+        {
+            var state = _state();
+            return new WebhookDeliveryStatus(
+                Enabled,
+                state.Messages.Count,
+                state.Messages.Count > 0 ? state.Messages[0].Seq : null,
+                _attempts,
+                _lastError,
+                _nextAttemptAt,
+                state.DeliveredThroughSeq,
+                state.LastDeliveredAt);
+        }
+    }
+
+    /// <summary>
+    /// Call before the state write that adds messages: makes sure a durable reminder will
+    /// resume delivery if this silo dies right after the write. Does nothing when disabled.
+    /// </summary>
+    public async Task PrepareAsync()
+    {
+        if (!Enabled || _wakeUpRegistered)
+        {
+            return;
+        }
+
+        await _grain.RegisterOrUpdateReminder(ReminderName, WakeUpPeriod, WakeUpPeriod);
+        _wakeUpRegistered = true;
+    }
+
+    /// <summary>
+    /// Adds a message to the persisted outbox (after <see cref="PrepareAsync"/>, before the state
+    /// write). Does nothing when disabled: <paramref name="body"/> is only called when a webhook
+    /// is configured, so a silo without one builds no bodies.
+    /// </summary>
+    public void Add(string idempotencyKey, long seq, Func<string> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (Enabled)
+        {
+            _state().Messages.Add(new OutboxMessage(idempotencyKey, seq, body()));
+        }
+    }
+
+    /// <summary>Starts delivering the oldest pending message unless a delivery or a back-off is under way.</summary>
+    public void Resume()
+    {
+        if (!Enabled || _sending is not null || _retryTimer is not null || _state().Messages.Count == 0)
+        {
+            return;
+        }
+
+        var message = _state().Messages[0];
+        var generation = _generation;
+        _sending = message.Seq;
+        var self = _grain.AsReference<IWebhookOutboxGrain>();
+        var stopping = _stopping.Token;
+
+        // Off the grain's scheduler: the mailbox keeps moving while the receiver answers.
+        _ = Task.Run(
+            async () =>
+            {
+                var error = await SendAsync(message, stopping).ConfigureAwait(false);
+                if (stopping.IsCancellationRequested)
+                {
+                    return; // the activation ended: the next one resumes from the stored outbox
+                }
+
+                try
+                {
+                    await self.WebhookAttemptedAsync(generation, message.Seq, error).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    // The grain could not be told (it is moving or its silo is stopping); the
+                    // message is still in its stored outbox and its next activation sends it again.
+                    LogReportLost(_logger, exception, message.Seq);
+                }
+            },
+            CancellationToken.None);
+    }
+
+    /// <summary>The outcome of an attempt, as a turn of the grain (its <see cref="IWebhookOutboxGrain.WebhookAttemptedAsync"/>).</summary>
+    public async Task OnAttemptedAsync(long generation, long seq, string? error)
+    {
+        if (generation != _generation || _sending != seq)
+        {
+            return; // reset meanwhile, or a report from an attempt this activation did not make
+        }
+
+        _sending = null;
+        var state = _state();
+        if (error is not null)
+        {
+            _attempts++;
+            _lastError = error;
+            var backoff = TimeSpan.FromMilliseconds(Math.Min(
+                _options.InitialBackoffMs * Math.Pow(2, Math.Min(_attempts - 1, 30)),
+                _options.MaxBackoffSeconds * 1000.0));
+            _nextAttemptAt = _time.GetUtcNow() + backoff;
+            LogAttemptFailed(_logger, _grain.GetGrainId().ToString(), seq, _attempts, backoff.TotalMilliseconds, error);
+            _retryTimer = _grain.RegisterGrainTimer(
+                () =>
+                {
+                    _retryTimer?.Dispose();
+                    _retryTimer = null;
+                    Resume();
+                    return Task.CompletedTask;
+                },
+                backoff,
+                Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _attempts = 0;
+        _lastError = null;
+        _nextAttemptAt = null;
+        if (state.Messages.Count == 0 || state.Messages[0].Seq != seq)
+        {
+            return;
+        }
+
+        state.Messages.RemoveAt(0);
+        state.DeliveredThroughSeq = seq;
+        state.LastDeliveredAt = _time.GetUtcNow();
+
+        // Should this write fail, the grain deactivates and its next activation starts over from
+        // the stored outbox, which still holds the message (the receiver drops the repeat).
+        await _persist(CancellationToken.None);
+        if (state.Messages.Count == 0)
+        {
+            await ForgetWakeUpAsync();
+        }
+
+        Resume();
+    }
+
+    /// <summary>The reminder's tick: resumes delivery, or removes the reminder once nothing is pending.</summary>
+    public async Task ReceiveReminderAsync()
+    {
+        if (_state().Messages.Count == 0 || !Enabled)
+        {
+            _wakeUpRegistered = true; // a tick proves it exists
+            await ForgetWakeUpAsync();
+            return;
+        }
+
+        Resume();
+    }
+
+    /// <summary>Drops the in-flight attempt and back-off, as when the grain's state is erased; the caller clears the state.</summary>
+    public async Task ResetAsync()
+    {
+        _generation++;
+        _sending = null;
+        _retryTimer?.Dispose();
+        _retryTimer = null;
+        _attempts = 0;
+        _lastError = null;
+        _nextAttemptAt = null;
+        _wakeUpRegistered = true; // there may be one: remove it for certain
+        await ForgetWakeUpAsync();
+    }
+
+    /// <summary>Stops attempts in flight and the back-off timer (the activation is ending).</summary>
+    public void Stop()
+    {
+        _stopping.Cancel();
+        _retryTimer?.Dispose();
+    }
+
+    private async Task<string?> SendAsync(OutboxMessage message, CancellationToken stopping)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        attempt.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+        try
+        {
+            await _sender.SendAsync(_options.WebhookUrl!, message, attempt.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return $"The webhook did not answer within {_options.TimeoutSeconds} s.";
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return exception.Message;
+        }
+    }
+
+    private async Task ForgetWakeUpAsync()
+    {
+        if (!_wakeUpRegistered)
+        {
+            return;
+        }
+
+        if (await _grain.GetReminder(ReminderName) is { } reminder)
+        {
+            await _grain.UnregisterReminder(reminder);
+        }
+
+        _wakeUpRegistered = false;
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} failed (attempt {Attempt}); next attempt in {BackoffMs} ms: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string grain, long seq, int attempt, double backoffMs, string error);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "The outcome of webhook delivery seq {Seq} could not be reported to its grain; its next activation sends it again")]
+    private static partial void LogReportLost(ILogger logger, Exception exception, long seq);
+}

@@ -1,0 +1,23 @@
+namespace OrleansFabric.Hosting.Persistence;
+
+/// <summary>
+/// Selects which Orleans ADO.NET provider schemas <see cref="PostgreSqlSchema.EnsureAsync"/> creates.
+/// </summary>
+[Flags]
+public enum PostgreSqlSchemaParts
+{
+    /// <summary>No schema part.</summary>
+    None = 0,
+
+    /// <summary>Membership and gateway-list tables and queries (Microsoft.Orleans.Clustering.AdoNet).</summary>
+    Clustering = 1,
+
+    /// <summary>Grain-state table and queries (Microsoft.Orleans.Persistence.AdoNet).</summary>
+    Persistence = 2,
+
+    /// <summary>Reminder table and queries (Microsoft.Orleans.Reminders.AdoNet).</summary>
+    Reminders = 4,
+
+    /// <summary>Every part.</summary>
+    All = Clustering | Persistence | Reminders,
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansFabric.Hosting;
+
+/// <summary>
+/// Retries, inside the silo, a grain call that Orleans rejected before it ran
+/// (<see cref="OrleansMessageRejectionException"/>: the target silo was stopping, the activation
+/// was moving, the connection could not be made), so that a graceful stop or a drain is
+/// invisible to callers. Only rejections are retried: a call whose outcome is unknown (a
+/// timeout, a silo that died while it held the call) is never repeated blindly.
+/// </summary>
+internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger<RejectedCallRetryFilter> logger) : IOutgoingGrainCallFilter
+{
+    /// <summary>The most attempts one call gets.</summary>
+    internal const int MaxAttempts = 6;
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await context.Invoke();
+                return;
+            }
+            catch (OrleansMessageRejectionException rejection) when (attempt < MaxAttempts)
+            {
+                var backoff = TimeSpan.FromMilliseconds(50 * Math.Pow(2, attempt - 1));
+                LogRetrying(logger, context.InterfaceName, context.MethodName, attempt, backoff.TotalMilliseconds, rejection.Message);
+                await Task.Delay(backoff, time);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "{Interface}.{Method} was rejected before it ran (attempt {Attempt}); retrying in {BackoffMs} ms: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string @interface, string method, int attempt, double backoffMs, string reason);
+}

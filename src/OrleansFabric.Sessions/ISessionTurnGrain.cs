@@ -1,0 +1,14 @@
+namespace OrleansFabric.Sessions;
+
+/// <summary>
+/// How a session's brain, running off the grain's scheduler, hands its outcome back to the
+/// session: as a grain call, queued behind the messages that arrived meanwhile, so the commit is
+/// one turn of the grain like every other change. Not for callers outside the session.
+/// </summary>
+[Alias("session-turn")]
+public interface ISessionTurnGrain : IGrainWithStringKey
+{
+    /// <summary>Turn <paramref name="turnId"/>'s brain finished with <paramref name="outcome"/>.</summary>
+    [Alias("turn-ended")]
+    Task TurnEndedAsync(string turnId, BrainOutcome outcome);
+}
