@@ -1,12 +1,7 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.DependencyInjection;
-using OrleansFabric.PostgreSql;
-using OrleansFabric.Sessions;
-using OrleansFabric.Silo.Metrics;
 
 namespace OrleansFabric.Charts.Tests;
 
@@ -16,6 +11,10 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     private const string Default = "values.yaml";
     private const string Production = "values-production.yaml";
     private const string FullName = HelmFixture.Release + "-orleans-fabric";
+
+    /// <summary>Settings of the in-repository runtime that Orleans replaced; no trace of them may remain.</summary>
+    private static readonly string[] s_oldRuntimeSettings =
+        ["ClusterSecret", "cluster-secret", "clusterSecret", "PartitionCount", "partitionCount", "LeaseTtlSeconds", "leaseTtlSeconds", "AdvertisedHost", "DeadSiloRetentionMinutes", "deadSiloRetentionMinutes", "PostgreSql"];
 
     [Theory]
     [InlineData(Default)]
@@ -45,14 +44,39 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [Theory]
     [InlineData(Default)]
     [InlineData(Production)]
-    public async Task Container_listens_on_the_api_port_and_the_silo_port(string values)
+    public async Task Container_listens_on_the_api_port_the_silo_port_and_the_gateway_port(string values)
     {
         var manifests = await helm.RenderAsync(values);
 
         Assert.Equal("8080", ContainerPort(manifests.SiloContainer, "http"));
         Assert.Equal("11111", ContainerPort(manifests.SiloContainer, "silo"));
+        Assert.Equal("30000", ContainerPort(manifests.SiloContainer, "gateway"));
         Assert.Equal("http://0.0.0.0:8080", manifests.Env["ASPNETCORE_URLS"].At("value").Text());
         Assert.Equal("11111", manifests.Env["Fabric__Clustering__SiloPort"].At("value").Text());
+        Assert.Equal("30000", manifests.Env["Fabric__Clustering__GatewayPort"].At("value").Text());
+    }
+
+    [Fact]
+    public async Task Silo_and_gateway_ports_follow_the_values_into_the_silo_the_container_and_the_services()
+    {
+        var manifests = await helm.RenderAsync(Default, "--set", "clustering.siloPort=22222", "--set", "clustering.gatewayPort=40000");
+
+        Assert.Equal("22222", manifests.Env["Fabric__Clustering__SiloPort"].At("value").Text());
+        Assert.Equal("40000", manifests.Env["Fabric__Clustering__GatewayPort"].At("value").Text());
+        Assert.Equal("22222", ContainerPort(manifests.SiloContainer, "silo"));
+        Assert.Equal("40000", ContainerPort(manifests.SiloContainer, "gateway"));
+        Assert.Equal(["22222", "40000"], manifests.Service(FullName + "-silo").At("spec", "ports").AsArray().Select(port => port!.At("port").Text()));
+    }
+
+    [Fact]
+    public async Task Container_ports_are_the_ports_the_image_exposes()
+    {
+        var dockerfile = Dockerfile.Parse(await File.ReadAllTextAsync(Repository.PathOf("Dockerfile")));
+        var exposed = dockerfile.Stages[^1].ArgumentsOf("EXPOSE").SelectMany(ports => ports.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Order(StringComparer.Ordinal);
+
+        var container = (await helm.RenderAsync(Default)).SiloContainer;
+
+        Assert.Equal(exposed, container.At("ports").AsArray().Select(port => port!.At("containerPort").Text()).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -82,7 +106,7 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
-        Assert.Contains("leases", result.Error, StringComparison.Ordinal);
+        Assert.Contains("deactivated its grains and left the cluster", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,10 +125,11 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         var manifests = await helm.RenderAsync(values);
         var env = manifests.Env;
 
-        var secretVariables = env.Keys.Where(name => name is "Fabric__Clustering__ConnectionString" or "Fabric__Clustering__ClusterSecret" || ApiKeyVariable().IsMatch(name)).ToList();
+        var secretVariables = env.Where(pair => pair.Value["valueFrom"]?["secretKeyRef"] is not null).Select(pair => pair.Key).ToList();
         Assert.Equal(2 + apiKeys, secretVariables.Count);
         Assert.Contains("Fabric__Clustering__ConnectionString", secretVariables);
-        Assert.Contains("Fabric__Clustering__ClusterSecret", secretVariables);
+        Assert.Contains("Fabric__Persistence__ConnectionString", secretVariables);
+        Assert.Equal(apiKeys, secretVariables.Count(name => ApiKeyVariable().IsMatch(name)));
         foreach (var name in secretVariables)
         {
             Assert.False(env[name].ContainsKey("value"), $"{name} carries a literal value");
@@ -127,8 +152,11 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
             Assert.True(data.ContainsKey(variable.At("valueFrom", "secretKeyRef", "key").Text()), $"{variable.ToJsonString()} names a key the Secret lacks");
         }
 
-        var clusterSecret = Encoding.UTF8.GetString(Convert.FromBase64String(data.At("cluster-secret").Text()));
-        Assert.True(clusterSecret.Length >= 16, "the silo needs a cluster secret of 16+ characters");
+        // The connection strings and the API key; no cluster secret (silos talk Orleans' own protocol).
+        Assert.Equal(["api-key", "postgres-connection-string", "redis-connection-string"], data.Select(pair => pair.Key).Order(StringComparer.Ordinal));
+        Assert.StartsWith("Host=postgresql;", Decode(data.At("postgres-connection-string")), StringComparison.Ordinal);
+        Assert.Equal("redis:6379", Decode(data.At("redis-connection-string")));
+        Assert.True(Decode(data.At("api-key")).Length >= 32, "a generated API key has 32 characters");
 
         Assert.Empty((await helm.RenderAsync(Production)).OfKind("Secret"));
     }
@@ -161,20 +189,210 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [Theory]
     [InlineData(Default)]
     [InlineData(Production)]
-    public async Task Silos_cluster_through_postgresql_and_advertise_their_pod_ip(string values)
+    public async Task Silos_form_an_orleans_cluster_in_redis_keep_state_in_postgresql_and_advertise_their_pod_ip(string values)
     {
         var env = (await helm.RenderAsync(values)).Env;
 
-        Assert.Equal("PostgreSql", env["Fabric__Clustering__Provider"].At("value").Text());
-        Assert.Equal("status.podIP", env["Fabric__Clustering__AdvertisedHost"].At("valueFrom", "fieldRef", "fieldPath").Text());
-        Assert.False(env["Fabric__Clustering__AdvertisedHost"].ContainsKey("value"));
+        Assert.Equal("Redis", env["Fabric__Clustering__Provider"].At("value").Text());
+        Assert.Equal("redis-connection-string", env["Fabric__Clustering__ConnectionString"].At("valueFrom", "secretKeyRef", "key").Text());
+        Assert.Equal(HelmFixture.Release, env["Fabric__Clustering__ClusterId"].At("value").Text());
+        Assert.Equal("orleans-fabric", env["Fabric__Clustering__ServiceId"].At("value").Text());
+        Assert.Equal("status.podIP", env["Fabric__Clustering__AdvertisedAddress"].At("valueFrom", "fieldRef", "fieldPath").Text());
+        Assert.False(env["Fabric__Clustering__AdvertisedAddress"].ContainsKey("value"));
+        Assert.Equal("AdoNet", env["Fabric__Persistence__Provider"].At("value").Text());
+        Assert.Equal("postgres-connection-string", env["Fabric__Persistence__ConnectionString"].At("valueFrom", "secretKeyRef", "key").Text());
     }
 
     [Fact]
-    public async Task Dead_silo_retention_reaches_the_silo_and_can_be_set()
+    public async Task AdoNet_clustering_keeps_membership_in_postgresql_and_needs_no_redis_key()
     {
-        Assert.Equal("60", (await helm.RenderAsync(Default)).Env["Fabric__Clustering__DeadSiloRetentionMinutes"].At("value").Text());
-        Assert.Equal("1440", (await helm.RenderAsync(Default, "--set", "clustering.deadSiloRetentionMinutes=1440")).Env["Fabric__Clustering__DeadSiloRetentionMinutes"].At("value").Text());
+        var manifests = await helm.RenderAsync(Default, "--set", "clustering.provider=AdoNet");
+        var env = manifests.Env;
+
+        Assert.Equal("AdoNet", env["Fabric__Clustering__Provider"].At("value").Text());
+        Assert.Equal("postgres-connection-string", env["Fabric__Clustering__ConnectionString"].At("valueFrom", "secretKeyRef", "key").Text());
+        Assert.Equal("postgres-connection-string", env["Fabric__Persistence__ConnectionString"].At("valueFrom", "secretKeyRef", "key").Text());
+        Assert.False(manifests.Single("Secret").At("data").AsObject().ContainsKey("redis-connection-string"));
+    }
+
+    [Theory]
+    [InlineData("Localhost")]
+    [InlineData("PostgreSql")]
+    [InlineData("redis")]
+    public async Task Rendering_fails_for_a_membership_provider_other_than_redis_or_adonet(string provider)
+    {
+        var result = await helm.TemplateAsync(Default, "--set", $"clustering.provider={provider}");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"clustering.provider is \"{provider}\": it must be Redis or AdoNet", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cluster_id_can_be_set_and_reaches_the_silo_orleans_kubernetes_hosting_and_the_pod_label()
+    {
+        var manifests = await helm.RenderAsync(Default, "--set", "clustering.clusterId=blue", "--set", "clustering.serviceId=essays");
+
+        Assert.Equal("blue", manifests.Env["Fabric__Clustering__ClusterId"].At("value").Text());
+        Assert.Equal("blue", manifests.Env["ORLEANS_CLUSTER_ID"].At("value").Text());
+        Assert.Equal("essays", manifests.Env["Fabric__Clustering__ServiceId"].At("value").Text());
+        Assert.Equal("essays", manifests.Env["ORLEANS_SERVICE_ID"].At("value").Text());
+        var labels = manifests.Deployment.At("spec", "template", "metadata", "labels");
+        Assert.Equal("blue", labels.At("orleans/clusterId").Text());
+        Assert.Equal("essays", labels.At("orleans/serviceId").Text());
+    }
+
+    [Theory]
+    [InlineData("clustering.clusterId=blue green")]
+    [InlineData("clustering.serviceId=-essays")]
+    [InlineData("clustering.clusterId=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task Rendering_fails_for_ids_that_cannot_be_pod_label_values(string setting)
+    {
+        var result = await helm.TemplateAsync(Default, "--set", setting);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("must be a valid Kubernetes label value", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Default)]
+    [InlineData(Production)]
+    public async Task Settings_of_the_old_runtime_are_gone_from_the_pod_and_the_values(string values)
+    {
+        var rendered = await helm.TemplateAsync(values);
+        Assert.True(rendered.ExitCode == 0, rendered.Describe());
+        var valuesText = await File.ReadAllTextAsync(Path.Combine(Repository.ChartDirectory, values));
+
+        foreach (var setting in s_oldRuntimeSettings)
+        {
+            Assert.DoesNotContain(setting, rendered.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(setting, valuesText, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(Default)]
+    [InlineData(Production)]
+    public async Task Pods_carry_what_orleans_kubernetes_hosting_reads(string values)
+    {
+        var manifests = await helm.RenderAsync(values);
+        var env = manifests.Env;
+
+        Assert.Equal("metadata.name", env["POD_NAME"].At("valueFrom", "fieldRef", "fieldPath").Text());
+        Assert.Equal("metadata.namespace", env["POD_NAMESPACE"].At("valueFrom", "fieldRef", "fieldPath").Text());
+        Assert.Equal("status.podIP", env["POD_IP"].At("valueFrom", "fieldRef", "fieldPath").Text());
+        Assert.Equal(env["Fabric__Clustering__ServiceId"].At("value").Text(), env["ORLEANS_SERVICE_ID"].At("value").Text());
+        Assert.Equal(env["Fabric__Clustering__ClusterId"].At("value").Text(), env["ORLEANS_CLUSTER_ID"].At("value").Text());
+
+        // The pod watcher selects the cluster's pods by these labels (KubernetesHostingOptions.ServiceIdLabel, .ClusterIdLabel).
+        var labels = manifests.Deployment.At("spec", "template", "metadata", "labels");
+        Assert.Equal(env["ORLEANS_SERVICE_ID"].At("value").Text(), labels.At("orleans/serviceId").Text());
+        Assert.Equal(env["ORLEANS_CLUSTER_ID"].At("value").Text(), labels.At("orleans/clusterId").Text());
+        Assert.False(manifests.Deployment.At("spec", "selector", "matchLabels").AsObject().ContainsKey("orleans/clusterId"), "a cluster id change must not change the immutable selector");
+
+        // It talks to the API server as the release's ServiceAccount.
+        var account = manifests.Single("ServiceAccount");
+        Assert.Equal(account.At("metadata", "name").Text(), manifests.PodSpec.At("serviceAccountName").Text());
+        Assert.Equal("true", manifests.PodSpec.At("automountServiceAccountToken").Text());
+    }
+
+    [Theory]
+    [InlineData(Default)]
+    [InlineData(Production)]
+    public async Task Role_lets_the_silos_service_account_watch_and_delete_pods_in_the_namespace(string values)
+    {
+        var manifests = await helm.RenderAsync(values);
+
+        var role = manifests.Single("Role");
+        var rule = Assert.Single(role.At("rules").AsArray())!;
+        Assert.Equal([""], rule.At("apiGroups").Texts());
+        Assert.Equal(["pods"], rule.At("resources").Texts());
+        Assert.Equal(["delete", "get", "list", "patch", "watch"], rule.At("verbs").Texts().Order(StringComparer.Ordinal));
+
+        var binding = manifests.Single("RoleBinding");
+        Assert.Equal("Role", binding.At("roleRef", "kind").Text());
+        Assert.Equal(role.At("metadata", "name").Text(), binding.At("roleRef", "name").Text());
+        var subject = Assert.Single(binding.At("subjects").AsArray())!;
+        Assert.Equal("ServiceAccount", subject.At("kind").Text());
+        Assert.Equal(manifests.PodSpec.At("serviceAccountName").Text(), subject.At("name").Text());
+        Assert.Equal(HelmFixture.Namespace, subject.At("namespace").Text());
+        Assert.Empty(manifests.OfKind("ClusterRole"));
+    }
+
+    [Fact]
+    public async Task Rbac_can_be_left_to_the_operator_without_losing_kubernetes_hosting()
+    {
+        var manifests = await helm.RenderAsync(Default, "--set", "kubernetes.rbac.create=false", "--set", "kubernetes.serviceAccount.create=false", "--set", "kubernetes.serviceAccount.name=fabric-silos");
+
+        Assert.Empty(manifests.OfKind("Role"));
+        Assert.Empty(manifests.OfKind("RoleBinding"));
+        Assert.Empty(manifests.OfKind("ServiceAccount"));
+        Assert.Equal("fabric-silos", manifests.PodSpec.At("serviceAccountName").Text());
+        Assert.Equal("true", manifests.PodSpec.At("automountServiceAccountToken").Text());
+        Assert.Contains("POD_NAMESPACE", manifests.Env.Keys);
+    }
+
+    [Fact]
+    public async Task Without_kubernetes_hosting_the_pod_gets_no_api_token_no_role_and_no_pod_variables()
+    {
+        var manifests = await helm.RenderAsync(Default, "--set", "kubernetes.hosting.enabled=false");
+
+        Assert.Equal("false", manifests.PodSpec.At("automountServiceAccountToken").Text());
+        Assert.Empty(manifests.OfKind("Role"));
+        Assert.Empty(manifests.OfKind("RoleBinding"));
+        Assert.DoesNotContain(manifests.Env.Keys, name => name.StartsWith("POD_", StringComparison.Ordinal) || name.StartsWith("ORLEANS_", StringComparison.Ordinal));
+        Assert.Equal("status.podIP", manifests.Env["Fabric__Clustering__AdvertisedAddress"].At("valueFrom", "fieldRef", "fieldPath").Text());
+    }
+
+    [Fact]
+    public async Task Network_policy_opens_the_silo_port_to_the_release_only_and_the_gateway_to_the_release_and_nothing_else_by_default()
+    {
+        var manifests = await helm.RenderAsync(Default);
+        var policy = manifests.Single("NetworkPolicy");
+
+        Assert.Equal("networking.k8s.io/v1", policy.At("apiVersion").Text());
+        AssertSelectsSilos(manifests, policy.At("spec", "podSelector", "matchLabels"));
+        Assert.Equal(["Ingress"], policy.At("spec", "policyTypes").Texts());
+        var rules = policy.At("spec", "ingress").AsArray().Select(rule => rule!).ToList();
+        Assert.Equal(["11111", "30000", "8080"], rules.Select(rule => PolicyPort(manifests, rule)).Order(StringComparer.Ordinal));
+
+        var silo = Assert.Single(rules, rule => PolicyPort(manifests, rule) == "11111");
+        AssertSelectsSilos(manifests, Assert.Single(silo.At("from").AsArray())!.At("podSelector", "matchLabels"));
+        Assert.Null(Assert.Single(silo.At("from").AsArray())!["namespaceSelector"]);
+
+        var gateway = Assert.Single(rules, rule => PolicyPort(manifests, rule) == "30000");
+        AssertSelectsSilos(manifests, Assert.Single(gateway.At("from").AsArray())!.At("podSelector", "matchLabels"));
+
+        // The HTTP API stays open to everyone, as it was without a policy.
+        var api = Assert.Single(rules, rule => PolicyPort(manifests, rule) == "8080");
+        Assert.Null(api["from"]);
+    }
+
+    [Fact]
+    public async Task Network_policy_opens_the_gateway_to_the_configured_grain_clients()
+    {
+        var manifests = await helm.RenderAsync(Production);
+        var rules = manifests.Single("NetworkPolicy").At("spec", "ingress").AsArray().Select(rule => rule!).ToList();
+
+        var gateway = Assert.Single(rules, rule => PolicyPort(manifests, rule) == "30000");
+        var peers = gateway.At("from").AsArray().Select(peer => peer!).ToList();
+        Assert.Equal(2, peers.Count);
+        AssertSelectsSilos(manifests, peers[0].At("podSelector", "matchLabels"));
+        Assert.Equal("essay-pipeline", peers[1].At("namespaceSelector", "matchLabels", "kubernetes.io/metadata.name").Text());
+        Assert.Equal("true", peers[1].At("podSelector", "matchLabels", "orleans-fabric/grain-client").Text());
+
+        // The grain clients get the gateway, not the silo port.
+        var silo = Assert.Single(rules, rule => PolicyPort(manifests, rule) == "11111");
+        Assert.Single(silo.At("from").AsArray());
+    }
+
+    [Fact]
+    public async Task Network_policy_restricts_the_api_port_when_api_clients_are_listed_and_can_be_turned_off()
+    {
+        var restricted = await helm.RenderAsync(Default, "--set-json", """networkPolicy.apiClients=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gateways"}}}]""");
+        var api = Assert.Single(restricted.Single("NetworkPolicy").At("spec", "ingress").AsArray(), rule => PolicyPort(restricted, rule!) == "8080")!;
+        Assert.Equal("gateways", Assert.Single(api.At("from").AsArray())!.At("namespaceSelector", "matchLabels", "kubernetes.io/metadata.name").Text());
+
+        Assert.Empty((await helm.RenderAsync(Default, "--set", "networkPolicy.enabled=false")).OfKind("NetworkPolicy"));
     }
 
     [Theory]
@@ -233,7 +451,7 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [Theory]
     [InlineData(Default)]
     [InlineData(Production)]
-    public async Task Api_service_fronts_port_8080_and_headless_service_publishes_every_silo_port(string values)
+    public async Task Api_service_fronts_port_8080_and_headless_service_publishes_every_silos_silo_and_gateway_ports(string values)
     {
         var manifests = await helm.RenderAsync(values);
 
@@ -246,9 +464,9 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         var silo = manifests.Service(FullName + "-silo");
         Assert.Equal("None", silo.At("spec", "clusterIP").Text());
         Assert.Equal("true", silo.At("spec", "publishNotReadyAddresses").Text());
-        var siloPort = Assert.Single(silo.At("spec", "ports").AsArray())!;
-        Assert.Equal("11111", siloPort.At("port").Text());
-        Assert.Equal("silo", siloPort.At("targetPort").Text());
+        var ports = silo.At("spec", "ports").AsArray().Select(port => port!).ToList();
+        Assert.Equal(["silo", "gateway"], ports.Select(port => port.At("targetPort").Text()));
+        Assert.Equal(["11111", "30000"], ports.Select(port => port.At("port").Text()));
         AssertSelectsSilos(manifests, silo.At("spec", "selector"));
     }
 
@@ -300,10 +518,10 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [InlineData("FabricTurnFailureRateHigh", "critical", 0.05, "status=\"failed\"")]
     [InlineData("FabricTurnCancelledRateHigh", "warning", 0.10, "status=\"cancelled\"")]
     [InlineData("FabricTurnCancelledRateHigh", "critical", 0.30, "status=\"cancelled\"")]
-    [InlineData("FabricStorageBatchSlow", "warning", 0.5, "fabric_storage_batch_seconds_bucket")]
-    [InlineData("FabricStorageBatchSlow", "critical", 2, "fabric_storage_batch_seconds_bucket")]
-    [InlineData("FabricStorageBatchesFailing", "warning", 0, "outcome=\"failed\"")]
-    [InlineData("FabricStorageBatchesFailing", "critical", 1, "outcome=\"failed\"")]
+    [InlineData("FabricStorageWriteSlow", "warning", 0.5, "orleans_storage_write_latency_milliseconds_bucket")]
+    [InlineData("FabricStorageWriteSlow", "critical", 2, "orleans_storage_write_latency_milliseconds_bucket")]
+    [InlineData("FabricStorageWritesFailing", "warning", 0, "orleans_storage_write_errors_total")]
+    [InlineData("FabricStorageWritesFailing", "critical", 1, "orleans_storage_write_errors_total")]
     public async Task Prometheus_rule_carries_each_alert_s_thresholds(string alert, string severity, double threshold, string selects)
     {
         var rule = Assert.Single(
@@ -339,29 +557,38 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     }
 
     [Fact]
-    public async Task Alert_expressions_use_metric_families_and_statuses_the_silo_exports()
+    public async Task Alert_expressions_read_the_fabric_session_series_and_orleans_storage_series_only()
     {
+        // ContainerImageTests checks that a published silo exports these families.
         var expressions = string.Join('\n', AlertRules(await helm.RenderAsync(Production)).Select(rule => rule.At("expr").Text()));
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meters = services.GetRequiredService<IMeterFactory>();
-        using var exporter = new PrometheusExporter(meters);
-        using var sessions = new SessionMetrics(meters);
-        using var storage = new PostgreSqlMetrics(meters, TimeProvider.System);
-        var exposition = exporter.Scrape();
 
-        Assert.Contains("# TYPE fabric_turn_duration_seconds histogram", exposition, StringComparison.Ordinal);
-        Assert.Contains("# TYPE fabric_session_queue_depth gauge", exposition, StringComparison.Ordinal);
-        Assert.Contains("# TYPE fabric_turns_total counter", exposition, StringComparison.Ordinal);
-        Assert.Contains("# TYPE fabric_storage_batch_seconds histogram", exposition, StringComparison.Ordinal);
         var used = MetricName().Matches(expressions).Select(match => match.Value).Distinct().ToList();
-        Assert.Equal(["fabric_turn_duration_seconds_bucket", "fabric_session_queue_depth", "fabric_turns_total", "fabric_storage_batch_seconds_bucket", "fabric_storage_batch_seconds_count"], used);
-        Assert.Contains($"status=\"{TurnRecord.Failed}\"", expressions, StringComparison.Ordinal);
-        Assert.Contains($"status=\"{TurnRecord.Cancelled}\"", expressions, StringComparison.Ordinal);
-        Assert.Contains($"outcome=\"{PostgreSqlMetrics.Failed}\"", expressions, StringComparison.Ordinal);
+        Assert.Equal(["fabric_turn_duration_seconds_bucket", "fabric_session_queue_depth", "fabric_turns_total", "orleans_storage_write_latency_milliseconds_bucket", "orleans_storage_write_errors_total"], used);
+        // The turn statuses of the API (GET /v1/sessions/{key}/turns).
+        Assert.Contains("status=\"failed\"", expressions, StringComparison.Ordinal);
+        Assert.Contains("status=\"cancelled\"", expressions, StringComparison.Ordinal);
+        // Orleans records write latency in milliseconds; the thresholds are seconds.
+        Assert.Contains("orleans_storage_write_latency_milliseconds_bucket", expressions, StringComparison.Ordinal);
+        Assert.Contains("/ 1000 >", expressions, StringComparison.Ordinal);
+        Assert.DoesNotContain("partition", expressions, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("lease", expressions, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>The metric families (without _bucket, _count, _sum) the rendered alert rules read.</summary>
+    internal static IReadOnlyList<string> AlertFamilies(Manifests manifests) =>
+        [.. AlertRules(manifests).SelectMany(rule => MetricName().Matches(rule.At("expr").Text()).Select(match => HistogramSuffix().Replace(match.Value, string.Empty))).Distinct()];
 
     private static IEnumerable<JsonNode> AlertRules(Manifests manifests) =>
         manifests.Single("PrometheusRule").At("spec", "groups").AsArray().SelectMany(group => group!.At("rules").AsArray()).Select(rule => rule!);
+
+    private static string Decode(JsonNode base64) => Encoding.UTF8.GetString(Convert.FromBase64String(base64.Text()));
+
+    /// <summary>The container port a NetworkPolicy ingress rule's single (named) port resolves to.</summary>
+    private static string PolicyPort(Manifests manifests, JsonNode rule)
+    {
+        var port = Assert.Single(rule.At("ports").AsArray())!.At("port").Text();
+        return port.All(char.IsAsciiDigit) ? port : ContainerPort(manifests.SiloContainer, port);
+    }
 
     private static string ContainerPort(JsonNode container, string name) =>
         Assert.Single(container.At("ports").AsArray(), port => port!.At("name").Text() == name)!.At("containerPort").Text();
@@ -377,8 +604,11 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [GeneratedRegex(@"^Fabric__Api__Keys__\d+__Key$")]
     private static partial Regex ApiKeyVariable();
 
-    [GeneratedRegex(@"\bfabric_[a-z_]+")]
+    [GeneratedRegex(@"\b(fabric|orleans)_[a-z_]+")]
     private static partial Regex MetricName();
+
+    [GeneratedRegex(@"_(bucket|count|sum)$")]
+    private static partial Regex HistogramSuffix();
 
     [GeneratedRegex(@"\s>\s(?<threshold>[0-9.]+)$")]
     private static partial Regex ThresholdComparison();

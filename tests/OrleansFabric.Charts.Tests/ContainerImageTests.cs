@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Charts.Tests;
@@ -8,7 +11,7 @@ namespace OrleansFabric.Charts.Tests;
 /// The container image, tested without a container engine: the Dockerfile's stages, and the
 /// published silo started the way the image's ENTRYPOINT and ENV start it.
 /// </summary>
-public sealed class ContainerImageTests(PublishedSiloFixture published) : IClassFixture<PublishedSiloFixture>
+public sealed class ContainerImageTests(PublishedSiloFixture published, HelmFixture helm) : IClassFixture<PublishedSiloFixture>, IClassFixture<HelmFixture>
 {
     private static readonly Dockerfile s_dockerfile = Dockerfile.Parse(File.ReadAllText(Repository.PathOf("Dockerfile")));
 
@@ -33,7 +36,8 @@ public sealed class ContainerImageTests(PublishedSiloFixture published) : IClass
         Assert.Equal("/app", Assert.Single(Runtime.ArgumentsOf("WORKDIR")));
         // The aspnet image's non-root `app` user; the chart's runAsUser (1654) is its uid.
         Assert.Equal("$APP_UID", Assert.Single(Runtime.ArgumentsOf("USER")));
-        Assert.Equal(["8080", "11111"], Runtime.ArgumentsOf("EXPOSE").SelectMany(ports => ports.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        // The HTTP API, Orleans' silo port and Orleans' gateway port (the silo's defaults, and the chart's).
+        Assert.Equal(["8080", "11111", "30000"], Runtime.ArgumentsOf("EXPOSE").SelectMany(ports => ports.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Equal("http://+:8080", ImageEnvironment()["ASPNETCORE_URLS"]);
         Assert.Equal(["dotnet", "OrleansFabric.Silo.dll"], Entrypoint());
     }
@@ -114,10 +118,58 @@ public sealed class ContainerImageTests(PublishedSiloFixture published) : IClass
         }
     }
 
+    [Fact]
+    public async Task Published_silo_exports_the_metric_families_the_charts_alerts_read()
+    {
+        var families = ChartTests.AlertFamilies(await helm.RenderAsync("values-production.yaml"));
+        var port = FreePort.Next();
+        var home = Directory.CreateTempSubdirectory("orleansfabric-home-");
+        try
+        {
+            var key = Guid.NewGuid().ToString("N");
+            var environment = ImageEnvironment(port);
+            environment["HOME"] = home.FullName;
+            environment["Fabric__Api__Keys__0__Key"] = key;
+            environment["Fabric__Api__Keys__0__Tenants__0"] = "*";
+            await using var silo = SiloProcess.Start(Path.Combine(published.OutputDirectory, Entrypoint()[1]), port, environment, arguments: []);
+            await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+            using var client = new HttpClient { BaseAddress = silo.Address, Timeout = TimeSpan.FromSeconds(40) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+            // One message and its turn: a grain state write, a turn, a queue that was deep and drained.
+            const string message = """{ "message_id": "m-1", "tenant_id": "t1", "agent_id": "support", "interlocutor_id": "u1", "channel": "web", "text": "hi" }""";
+            using var content = new StringContent(message, Encoding.UTF8, "application/json");
+            using var accepted = await client.PostAsync(new Uri("/v1/messages", UriKind.Relative), content);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            var turns = JsonNode.Parse(await client.GetStringAsync(new Uri($"/v1/sessions/{Uri.EscapeDataString("t1:support:u1:web")}/turns?after=0&wait_seconds=30", UriKind.Relative)))!.AsArray();
+            Assert.Equal("completed", Assert.Single(turns)!["status"]!.GetValue<string>());
+
+            // Every family but the error counters, which appear only once a write fails
+            // (orleans_storage_write_errors_total: Orleans' StorageInstruments, beside the latency histogram).
+            var exposition = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(5, families.Count);
+            foreach (var family in families.Where(family => !family.EndsWith("_errors_total", StringComparison.Ordinal)))
+            {
+                Assert.Contains($"# TYPE {family} ", exposition, StringComparison.Ordinal);
+            }
+
+            // The turn statuses the alerts select on are the API's.
+            Assert.Matches("""fabric_turns_total\{[^}]*status="completed"[^}]*\} 1(\.0)?(\s|$)""", exposition);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
     private static string[] Entrypoint() =>
         JsonSerializer.Deserialize<string[]>(Assert.Single(Runtime.ArgumentsOf("ENTRYPOINT"))) ?? [];
 
-    /// <summary>The runtime stage's ENV, with the API port moved to <paramref name="port"/> when given.</summary>
+    /// <summary>
+    /// The runtime stage's ENV, with the API port moved to <paramref name="port"/> when given, and
+    /// then Orleans' silo and gateway ports moved to free ones too, so that silos of other tests
+    /// running at the same time cannot collide with this one on 11111 and 30000.
+    /// </summary>
     private static Dictionary<string, string> ImageEnvironment(int? port = null)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
@@ -125,6 +177,12 @@ public sealed class ContainerImageTests(PublishedSiloFixture published) : IClass
         {
             var parts = pair.Split('=', 2);
             environment[parts[0]] = port is null ? parts[1] : parts[1].Replace(":8080", $":{port}", StringComparison.Ordinal);
+        }
+
+        if (port is not null)
+        {
+            environment["Fabric__Clustering__SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment["Fabric__Clustering__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return environment;
