@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of OrleansFabric on a fresh Debian machine (as root) or a developer box.
 # It installs what the tests need from Debian's packages when it is missing (promtool for the
-# metrics format check, the PostgreSQL server binaries for the cluster tests), then runs
+# metrics format check, the PostgreSQL and Redis servers for the cluster tests), then runs
 # `dotnet test` on the whole solution and prints one summary line: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
@@ -20,9 +21,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  # The Debian package starts a cluster of its own; the tests start throwaway servers instead.
+  # The Debian packages start servers of their own; the tests start throwaway servers instead.
   if command -v pg_lsclusters >/dev/null 2>&1; then
     pg_lsclusters -h 2>/dev/null | while read -r version name _; do pg_ctlcluster "$version" "$name" stop 2>/dev/null || true; done
+  fi
+  if command -v redis-cli >/dev/null 2>&1; then
+    redis-cli -p 6379 shutdown nosave >/dev/null 2>&1 || true
   fi
 fi
 

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using OrleansFabric.Runtime;
-using OrleansFabric.Runtime.Persistence;
-using OrleansFabric.TestKit;
+using Orleans.Runtime;
 
 namespace OrleansFabric.Batches.Tests;
 
@@ -10,71 +7,86 @@ namespace OrleansFabric.Batches.Tests;
 /// dropped and the next call works from what is durable, so nothing is answered from memory
 /// that a crash could lose.
 /// </summary>
-public sealed class FailedWriteTests
+public sealed class FailedWriteTests(FlakyStorageCluster cluster) : IClassFixture<FlakyStorageCluster>
 {
-    private static Task<TestSilo> StartAsync(FlakyGrainStorage storage) => TestSilo.StartAsync(services =>
-    {
-        services.AddEssayBatches();
-        services.AddKeyedSingleton<IGrainStorage>(PersistentStateAttribute.DefaultStorage, storage);
-    });
+    private FlakyGrainStorage Storage => cluster.Storage!;
 
     private static BatchDefinition TwoSlots(int timeoutSeconds = 600) => new(["e1", "e2"], timeoutSeconds, null);
 
     [Fact]
     public async Task A_registration_whose_write_failed_is_not_remembered()
     {
-        var storage = new FlakyGrainStorage { FailNextWrites = 1 };
-        await using var silo = await StartAsync(storage);
-        var batch = silo.GrainFactory.GetGrain<IEssayBatchGrain>("b1");
+        var batch = cluster.Batch("fw-register");
+        Storage.FailNextWrites = 1;
 
-        await Assert.ThrowsAsync<IOException>(() => batch.RegisterAsync(TwoSlots()));
+        await FailsWithStorageErrorAsync(() => batch.RegisterAsync(TwoSlots()));
 
+        Assert.Null(Stored(batch));
         Assert.Equal(RegisterBatchResult.Created, await batch.RegisterAsync(TwoSlots()));
+        Assert.True(Stored(batch)!.Registered);
     }
 
     [Fact]
     public async Task An_assignment_whose_write_failed_is_not_answered_as_already_assigned_and_its_retry_is_durable()
     {
-        var storage = new FlakyGrainStorage();
-        await using var silo = await StartAsync(storage);
-        var batch = silo.GrainFactory.GetGrain<IEssayBatchGrain>("b1");
+        var batch = cluster.Batch("fw-assign");
         await batch.RegisterAsync(TwoSlots());
-        storage.FailNextWrites = 1;
+        Storage.FailNextWrites = 1;
 
-        await Assert.ThrowsAsync<IOException>(() => batch.ProvisionContentAsync(new ProvisionContent("ts-1", "a.docx")));
+        await FailsWithStorageErrorAsync(() => batch.ProvisionContentAsync(new ProvisionContent("ts-1", "a.docx")));
+        Assert.Empty(Stored(batch)!.Assignments);
         var retried = await batch.ProvisionContentAsync(new ProvisionContent("ts-1", "a.docx"));
 
         Assert.Equal(new ContentAssignment(AssignmentOutcome.Assigned, "e1"), retried);
         Assert.Equal(1, (await batch.GetStatusAsync())!.AssignedCount);
+        Assert.Equal(["ts-1"], Stored(batch)!.Assignments.Select(a => a.TextStorageId));
+    }
+
+    [Fact]
+    public async Task A_completion_whose_write_failed_records_no_event_and_its_retry_completes_once()
+    {
+        var batch = cluster.Batch("fw-complete");
+        await batch.RegisterAsync(TwoSlots());
+        await batch.ProvisionContentAsync(new ProvisionContent("ts-1", null));
+        Storage.FailNextWrites = 1;
+
+        await FailsWithStorageErrorAsync(() => batch.ProvisionContentAsync(new ProvisionContent("ts-2", null)));
+
+        Assert.Equal(BatchPhase.Collecting, (await batch.GetStatusAsync())!.Status);
+        Assert.Empty((await batch.GetEventsAsync())!);
+        Assert.Equal(new ContentAssignment(AssignmentOutcome.Assigned, "e2"), await batch.ProvisionContentAsync(new ProvisionContent("ts-2", null)));
+        Assert.Equal(BatchEvent.EssaysReady, Assert.Single((await batch.GetEventsAsync())!).Type);
+        Assert.Equal(BatchPhase.Completed, Stored(batch)!.Phase);
     }
 
     [Fact]
     public async Task A_deadline_whose_write_failed_fires_again_and_times_the_batch_out()
     {
-        var storage = new FlakyGrainStorage();
-        await using var silo = await StartAsync(storage);
-        var batch = silo.GrainFactory.GetGrain<IEssayBatchGrain>("b1");
+        var batch = cluster.Batch("fw-deadline");
         await batch.RegisterAsync(TwoSlots(timeoutSeconds: 60));
-        storage.FailNextWrites = 1;
+        Storage.FailNextWrites = 1;
 
-        silo.Time.Advance(TimeSpan.FromSeconds(60));
-        await Eventually.TrueAsync(() => storage.FailNextWrites == 0, "the failed deadline write");
-        for (var step = 0; step < 60 && !await DurablyTimedOutAsync(storage); step++)
+        cluster.Time.Advance(TimeSpan.FromSeconds(60));
+        await Until.TrueAsync(() => Task.FromResult(Storage.FailNextWrites == 0), "the failed deadline write");
+        for (var step = 0; step < 30 && Stored(batch)?.Phase != BatchPhase.TimedOut; step++)
         {
-            // The runtime retries the tick with backoff on the silo's clock.
-            silo.Time.Advance(TimeSpan.FromSeconds(1));
-            await Eventually.WithinAsync(() => DurablyTimedOutAsync(storage).Result, TimeSpan.FromMilliseconds(100));
+            // The deadline reminder ticks again (every minute) on the fake clock.
+            cluster.Time.Advance(TimeSpan.FromSeconds(10));
+            await OrleansFabric.TestKit.Eventually.WithinAsync(() => Stored(batch)?.Phase == BatchPhase.TimedOut, TimeSpan.FromMilliseconds(200));
         }
 
-        Assert.True(await DurablyTimedOutAsync(storage), "the timeout was never stored");
+        Assert.Equal(BatchPhase.TimedOut, Stored(batch)?.Phase);
         var timedOut = Assert.Single((await batch.GetEventsAsync())!);
         Assert.Equal(BatchEvent.TimedOut, timedOut.Type);
         Assert.Equal(BatchPhase.TimedOut, (await batch.GetStatusAsync())!.Status);
     }
 
-    private static async Task<bool> DurablyTimedOutAsync(FlakyGrainStorage storage)
+    private BatchState? Stored(IEssayBatchGrain batch) => Storage.Stored<BatchState>(batch.GetGrainId(), "batch");
+
+    /// <summary>Orleans reports a failed storage operation as an OrleansException around the storage's error.</summary>
+    private static async Task FailsWithStorageErrorAsync(Func<Task> call)
     {
-        var record = await storage.Inner.ReadAsync(new GrainId(new GrainType("essay-batch"), "b1"), "batch", default);
-        return record is not null && System.Text.Encoding.UTF8.GetString(record.Payload.Span).Contains(BatchEvent.TimedOut, StringComparison.Ordinal);
+        var failed = await Assert.ThrowsAsync<OrleansException>(call);
+        Assert.IsType<IOException>(failed.InnerException);
     }
 }

@@ -1,25 +1,33 @@
 using System.Text.Json;
+using OrleansFabric.Cli.Api;
+using OrleansFabric.Cli.Commands;
 
 namespace OrleansFabric.Cli.Tests;
 
 public sealed class ClusterCommandTests
 {
     [Fact]
-    public async Task The_cluster_table_lists_the_silo_and_its_256_partitions()
+    public async Task The_cluster_table_lists_the_silo_with_its_address_gateway_status_and_activations()
     {
         await using var silo = await CliSilo.StartAsync();
 
         var result = (await silo.RunAsync("cluster")).Succeeded();
 
-        var siloId = await SiloIdAsync(silo);
-        Assert.Contains("Cluster: 1 silo(s), 1 active; 256 partitions, 256 owned, 0 without owner", result.Out, StringComparison.Ordinal);
+        Assert.Matches("^Cluster orleans-fabric: 1 silo\\(s\\), 1 active; [0-9]+ activation\\(s\\)$", result.Lines[0]);
         var header = result.Lines.Single(line => line.StartsWith("SILO", StringComparison.Ordinal));
-        Assert.Equal(["SILO", "ENDPOINT", "STATUS", "HEARTBEAT", "PARTITIONS", "ACTIVATIONS"], header.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        var row = result.Lines.Single(line => line.StartsWith(siloId + " ", StringComparison.Ordinal) && line.Contains("active", StringComparison.Ordinal));
+        Assert.Equal(["SILO", "ADDRESS", "GATEWAY", "STATUS", "HEARTBEAT", "ACTIVATIONS"], header.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var row = result.Lines.Single(line => line.StartsWith(silo.SiloId + " ", StringComparison.Ordinal));
+        var cells = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var address = silo.SiloId[..silo.SiloId.IndexOf('@', StringComparison.Ordinal)];
+        Assert.Equal(address, cells[1]);
+        Assert.StartsWith("127.0.0.1:", cells[2], StringComparison.Ordinal);
+        Assert.NotEqual(address, cells[2]);
+        Assert.Equal("active", cells[3]);
         Assert.Equal(header.IndexOf("STATUS", StringComparison.Ordinal), row.IndexOf("active", StringComparison.Ordinal));
-        Assert.Contains(" 256 ", row, StringComparison.Ordinal);
-        var owner = result.Lines.Single(line => line.StartsWith(siloId + " ", StringComparison.Ordinal) && line.EndsWith("0-255", StringComparison.Ordinal));
-        Assert.Equal([siloId, "256", "1", "0-255"], owner.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches("^[0-9.]+s$", cells[4]);
+        Assert.Equal("ago", cells[5]);
+        Assert.True(int.Parse(cells[6], System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.DoesNotContain("PARTITION", result.Out, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -30,15 +38,30 @@ public sealed class ClusterCommandTests
         var result = (await silo.RunAsync("cluster", "--json")).Succeeded();
 
         using var document = JsonDocument.Parse(result.Out);
-        Assert.Equal(256, document.RootElement.GetProperty("partition_count").GetInt32());
-        Assert.Equal(256, document.RootElement.GetProperty("partitions").GetArrayLength());
-        Assert.Equal("active", document.RootElement.GetProperty("silos")[0].GetProperty("status").GetString());
+        Assert.Equal("orleans-fabric", document.RootElement.GetProperty("cluster_id").GetString());
+        Assert.False(document.RootElement.TryGetProperty("partitions", out _));
+        var only = Assert.Single(document.RootElement.GetProperty("silos").EnumerateArray());
+        Assert.Equal(silo.SiloId, only.GetProperty("id").GetString());
+        Assert.Equal("active", only.GetProperty("status").GetString());
+        Assert.StartsWith("127.0.0.1:", only.GetProperty("gateway").GetString(), StringComparison.Ordinal);
     }
 
-    internal static async Task<string> SiloIdAsync(CliSilo silo)
+    [Fact]
+    public void The_table_shows_heartbeat_ages_a_missing_gateway_and_every_status()
     {
-        var result = (await silo.RunAsync("cluster", "--json")).Succeeded();
-        using var document = JsonDocument.Parse(result.Out);
-        return document.RootElement.GetProperty("silos")[0].GetProperty("id").GetString()!;
+        var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var cluster = new ClusterInfo("c1",
+        [
+            new ClusterSiloInfo("10.0.0.5:11111@1", "10.0.0.5:11111", "10.0.0.5:30000", "active", now.AddHours(-1), now.AddSeconds(-2.5), 1200),
+            new ClusterSiloInfo("10.0.0.6:11111@2", "10.0.0.6:11111", null, "dead", now.AddHours(-2), now.AddMinutes(-3).AddSeconds(-10), 0),
+        ]);
+        using var output = new StringWriter();
+
+        ClusterCommand.Write(output, cluster, now);
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("Cluster c1: 2 silo(s), 1 active; 1200 activation(s)", lines[0]);
+        Assert.Equal(["10.0.0.5:11111@1", "10.0.0.5:11111", "10.0.0.5:30000", "active", "2.5s", "ago", "1200"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["10.0.0.6:11111@2", "10.0.0.6:11111", "-", "dead", "3m10s", "ago", "0"], lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -1,38 +1,36 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using OrleansFabric.Runtime.Hosting;
-using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Cli.Tests;
 
 public sealed class DrainCommandTests
 {
+    private const string Drained = "10.0.0.5:11111@1";
+    private const string Other = "10.0.0.6:11111@2";
+
     [Fact]
-    public async Task Draining_the_only_silo_is_accepted_but_reported_as_impossible_since_no_other_silo_is_active()
+    public async Task Draining_the_only_silo_is_refused_as_last_silo_with_exit_code_3_and_the_silo_keeps_serving()
     {
         await using var silo = await CliSilo.StartAsync();
-        var siloId = await ClusterCommandTests.SiloIdAsync(silo);
 
-        var result = await silo.RunAsync("drain", siloId, "--timeout", "30s");
+        var result = await silo.RunAsync("drain", silo.SiloId, "--timeout", "30s");
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains($"Drain of silo {siloId} accepted by {silo.Url}.", result.Out, StringComparison.Ordinal);
-        Assert.Contains($"fabric: silo {siloId} keeps its 256 partitions: no other silo is active to take them.", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Out);
+        Assert.StartsWith($"fabric: silo {silo.SiloId} was not drained: it is the only active silo, so its grains would have nowhere to go.", result.Error, StringComparison.Ordinal);
         var cluster = (await silo.RunAsync("cluster")).Succeeded();
-        Assert.Contains("256 owned, 0 without owner", cluster.Out, StringComparison.Ordinal);
+        Assert.Contains("1 silo(s), 1 active", cluster.Out, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Without_waiting_the_drain_prints_the_202_answer_and_exits_0()
+    public async Task Without_waiting_a_refused_drain_of_the_only_silo_still_exits_3_and_prints_no_json()
     {
         await using var silo = await CliSilo.StartAsync();
-        var siloId = await ClusterCommandTests.SiloIdAsync(silo);
 
-        var result = (await silo.RunAsync("drain", siloId, "--no-wait", "--json")).Succeeded();
+        var result = await silo.RunAsync("drain", silo.SiloId, "--no-wait", "--json");
 
-        using var answer = JsonDocument.Parse(result.Out);
-        Assert.Equal(siloId, answer.RootElement.GetProperty("silo_id").GetString());
-        Assert.Equal("draining", answer.RootElement.GetProperty("status").GetString());
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("", result.Out);
+        Assert.Contains("only active silo", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,40 +41,96 @@ public sealed class DrainCommandTests
         var result = await silo.RunAsync("drain", "no-such-silo");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("fabric: not_found (404): There is no live silo 'no-such-silo' in the cluster.", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith("fabric: not_found (404): There is no active silo 'no-such-silo' in the cluster.", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Draining_one_of_two_silos_hands_all_256_partitions_to_the_other_and_reports_progress()
+    public async Task The_drain_watches_until_the_silo_is_dead_reporting_each_status_once()
     {
-        await using var cluster = await SharedTablesCluster.StartAsync(2);
-        var (drained, other) = (cluster.Silos[0], cluster.Silos[1]);
-        var siloId = SiloId(drained);
-        await Eventually.PollAsync(
-            async () => (await drained.RunAsync("cluster")).Out.Contains("2 silo(s), 2 active", StringComparison.Ordinal),
-            "both silos active",
-            TimeSpan.FromSeconds(30));
+        await using var api = await ScriptedClusterApi.StartAsync(
+            ScriptedClusterApi.Document((Drained, "active"), (Other, "active")),
+            ScriptedClusterApi.Document((Drained, "shutting_down"), (Other, "active")),
+            ScriptedClusterApi.Document((Drained, "shutting_down"), (Other, "active")),
+            ScriptedClusterApi.Document((Drained, "dead"), (Other, "active")));
 
-        // The first URL is the other silo: it relays the drain to the silo named over the silo port.
-        var result = await CliResult.RunAsync(["drain", siloId, "--timeout", "30s", "--url", $"{other.Url},{drained.Url}"], new CliEnvironment(null, null, false));
+        var result = await Run(api, "drain", Drained, "--timeout", "30s");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains($"Drain of silo {siloId} accepted by {other.Url}.", result.Out, StringComparison.Ordinal);
-        Assert.Matches($"Silo {siloId} is drained: it owns 0 partitions and the other silos own all 256 \\([0-9.]+ s\\)", result.Out);
-        Assert.Contains($"fabric: silo {siloId} (", result.Error, StringComparison.Ordinal);
-        var after = (await other.RunAsync("cluster", "--json")).Succeeded();
-        using var document = JsonDocument.Parse(after.Out);
-        var silos = document.RootElement.GetProperty("silos").EnumerateArray().ToDictionary(silo => silo.GetProperty("id").GetString()!);
-        Assert.Equal("shutting_down", silos[siloId].GetProperty("status").GetString());
-        Assert.Equal(0, silos[siloId].GetProperty("partitions_owned").GetInt32());
-        Assert.Equal(256, silos[SiloId(other)].GetProperty("partitions_owned").GetInt32());
-
-        // The drained silo still takes requests and routes them to the new owner.
-        var load = (await drained.RunAsync("load", "sessions", "--messages", "20", "--channel", CliSilo.QueueChannel, "--await-answers", "--json")).Succeeded();
-        using var summary = JsonDocument.Parse(load.Out);
-        Assert.Equal(0, summary.RootElement.GetProperty("errors_total").GetInt64());
-        Assert.Equal(20, summary.RootElement.GetProperty("sessions").GetProperty("answered").GetInt64());
+        Assert.Equal([Drained], api.Drains);
+        Assert.Equal(4, api.Reads);
+        Assert.Equal($"Drain of silo {Drained} accepted by {api.Url}.", result.Lines[0]);
+        Assert.Matches($"^Silo {Drained} has left the cluster: it is dead in the membership \\([0-9.]+ s\\)\\.$", result.Lines[1]);
+        var progress = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, progress.Length);
+        Assert.StartsWith($"fabric: silo {Drained} is active with 3 activation(s); 1 other active silo(s) after ", progress[0], StringComparison.Ordinal);
+        Assert.StartsWith($"fabric: silo {Drained} is shutting_down with 3 activation(s); 1 other active silo(s) after ", progress[1], StringComparison.Ordinal);
     }
 
-    private static string SiloId(CliSilo silo) => silo.Services.GetRequiredService<SiloState>().SiloId;
+    [Fact]
+    public async Task A_silo_gone_from_the_list_has_left_and_a_failing_read_meanwhile_is_waited_out()
+    {
+        await using var api = await ScriptedClusterApi.StartAsync(
+            ScriptedClusterApi.Document((Drained, "shutting_down"), (Other, "active")),
+            (503, """{"code":"unavailable","status":503,"detail":"membership is changing"}"""),
+            ScriptedClusterApi.Document((Other, "active")));
+
+        var result = await Run(api, "drain", Drained, "--timeout", "30s");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(3, api.Reads);
+        Assert.Matches($"^Silo {Drained} has left the cluster: it is no longer in the cluster", result.Lines[1]);
+        Assert.Contains("fabric: the cluster answered unavailable (503): membership is changing after ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_still_active_when_the_timeout_passes_is_exit_code_3()
+    {
+        await using var api = await ScriptedClusterApi.StartAsync(ScriptedClusterApi.Document((Drained, "active"), (Other, "active")));
+
+        var result = await Run(api, "drain", Drained, "--timeout", "1s");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"fabric: timed out after 1.0 s: silo {Drained} is active", result.Error, StringComparison.Ordinal);
+        Assert.True(api.Reads >= 2, $"{api.Reads} read(s)");
+    }
+
+    [Fact]
+    public async Task Without_waiting_the_drain_prints_the_202_answer_and_exits_0()
+    {
+        await using var api = await ScriptedClusterApi.StartAsync(ScriptedClusterApi.Document((Drained, "active"), (Other, "active")));
+
+        var result = (await Run(api, "drain", Drained, "--no-wait", "--json")).Succeeded();
+
+        using var answer = JsonDocument.Parse(result.Out);
+        Assert.Equal(Drained, answer.RootElement.GetProperty("silo_id").GetString());
+        Assert.Equal("draining", answer.RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, api.Reads);
+    }
+
+    [Fact]
+    public async Task Draining_one_of_two_real_silos_makes_it_leave_the_cluster_and_exit_0_while_the_other_stays_active()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(2);
+        var drainedId = await cluster.SiloIdAsync(0);
+
+        // The other silo's URL first: it relays the drain; the drained silo stops answering once it has left.
+        var result = await PostgresCluster.RunAsync($"{cluster.Url(1)},{cluster.Url(0)}", "drain", drainedId, "--timeout", "60s");
+
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}\n{result.Out}\n{result.Error}\n{cluster.Logs()}");
+        Assert.Equal($"Drain of silo {drainedId} accepted by {cluster.Url(1)}.", result.Lines[0]);
+        Assert.StartsWith($"Silo {drainedId} has left the cluster: it ", result.Lines[1], StringComparison.Ordinal);
+        Assert.True(await cluster.Silos[0].Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the drained silo did not exit\n" + cluster.Logs());
+        Assert.Equal(0, cluster.Silos[0].Process.ExitCode);
+        var statuses = await cluster.StatusesAsync(1);
+        Assert.Equal("active", statuses[cluster.Silos[1].SiloPort]);
+        Assert.True(!statuses.TryGetValue(cluster.Silos[0].SiloPort, out var left) || left == "dead", $"the drained silo is {left}");
+
+        // The one silo left is now the last one: draining it is refused.
+        var last = await PostgresCluster.RunAsync(cluster.Url(1), "drain", await cluster.SiloIdAsync(1));
+        Assert.Equal(3, last.ExitCode);
+        Assert.Contains("only active silo", last.Error, StringComparison.Ordinal);
+    }
+
+    private static Task<CliResult> Run(ScriptedClusterApi api, params string[] args) =>
+        CliResult.RunAsync([.. args, "--url", api.Url], new CliEnvironment(null, null, ErrorIsTerminal: false));
 }

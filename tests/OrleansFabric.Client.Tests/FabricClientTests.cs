@@ -1,5 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansFabric.Batches;
 
 namespace OrleansFabric.Client.Tests;
@@ -7,93 +8,75 @@ namespace OrleansFabric.Client.Tests;
 public sealed class FabricClientTests
 {
     [Fact]
-    public async Task Typed_batch_calls_go_through_a_gateway_silo()
+    public async Task A_pipeline_service_registers_a_batch_and_provisions_content_through_the_silo_gateway()
     {
-        await using var silo = await GatewaySilo.StartAsync();
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { silo.Address } });
-        var batch = client.GetGrain<IEssayBatchGrain>("batch-42");
+        await using var silo = await EmbeddedSilo.StartAsync();
+        using var host = await PipelineHost.StartAsync(silo);
+        var pipeline = host.Services.GetRequiredService<EssayPipeline>();
 
-        var registered = await batch.RegisterAsync(new BatchDefinition(["e1", "e2"], 600, null));
-        var assigned = await batch.ProvisionContentAsync(new ProvisionContent("ts-1", "essay1.docx"));
-        var again = await batch.ProvisionContentAsync(new ProvisionContent("ts-1", "essay1.docx"));
-        var status = await batch.GetStatusAsync();
+        var registered = await pipeline.OpenBatchAsync("batch-42", ["e1", "e2"]);
+        var again = await pipeline.OpenBatchAsync("batch-42", ["e1", "e2"]);
+        var assigned = await pipeline.UploadAsync("batch-42", "ts-1", "essay1.docx");
+        var resent = await pipeline.UploadAsync("batch-42", "ts-1", "essay1.docx");
+        var status = await pipeline.StatusAsync("batch-42");
 
         Assert.Equal(RegisterBatchResult.Created, registered);
+        Assert.Equal(RegisterBatchResult.Unchanged, again);
         Assert.Equal(new ContentAssignment(AssignmentOutcome.Assigned, "e1"), assigned);
-        Assert.Equal(new ContentAssignment(AssignmentOutcome.AlreadyAssigned, "e1"), again);
-        Assert.Equal(["e2"], status!.MissingSlots);
+        Assert.Equal(new ContentAssignment(AssignmentOutcome.AlreadyAssigned, "e1"), resent);
+        Assert.NotNull(status);
+        Assert.Equal(1, status.AssignedCount);
+        Assert.Equal(["e2"], status.MissingSlots);
+        Assert.Equal("ts-1", Assert.Single(status.Assignments).TextStorageId);
     }
 
     [Fact]
-    public async Task Arguments_and_results_of_any_shape_cross_the_wire()
+    public async Task The_silo_api_sees_what_the_grain_client_did_since_both_reach_the_same_grain()
     {
-        await using var silo = await GatewaySilo.StartAsync();
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { silo.Address } });
+        await using var silo = await EmbeddedSilo.StartAsync();
+        using var host = await PipelineHost.StartAsync(silo);
+        var pipeline = host.Services.GetRequiredService<EssayPipeline>();
+        await pipeline.OpenBatchAsync("batch-7", ["e1", "e2"]);
+        await pipeline.UploadAsync("batch-7", "ts-9", "nine.docx");
+        using var http = new HttpClient { BaseAddress = silo.Address };
 
-        var description = await client.GetGrain<ICalculatorGrain>("calc").DescribeAsync(new Shape("triangle", [3, 4, 5]));
+        using var batch = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v1/batches/batch-7", UriKind.Relative)));
+        using var posted = await http.PostAsJsonAsync(new Uri("/v1/batches/batch-7/content", UriKind.Relative), new Dictionary<string, string> { ["text_storage_id"] = "ts-10", ["original_file_name"] = "ten.docx" });
+        var last = await pipeline.UploadAsync("batch-7", "ts-10", "ten.docx");
 
-        Assert.Equal("calc: triangle with perimeter 12", description);
+        Assert.Equal(1, batch.RootElement.GetProperty("assigned_count").GetInt32());
+        Assert.True(posted.IsSuccessStatusCode, $"{(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
+        Assert.Equal(new ContentAssignment(AssignmentOutcome.AlreadyAssigned, "e2"), last);
     }
 
     [Fact]
-    public async Task A_grain_exception_reaches_the_client_with_its_type_and_message()
+    public async Task The_grains_validation_reaches_the_client_as_an_argument_exception_and_changes_nothing()
     {
-        await using var silo = await GatewaySilo.StartAsync();
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { silo.Address } });
+        await using var silo = await EmbeddedSilo.StartAsync();
+        using var host = await PipelineHost.StartAsync(silo);
+        var pipeline = host.Services.GetRequiredService<EssayPipeline>();
+        await pipeline.OpenBatchAsync("batch-v", ["e1"]);
 
-        var error = await Assert.ThrowsAsync<DivideByZeroException>(() => client.GetGrain<ICalculatorGrain>("calc").DivideAsync(1, 0));
+        var badId = await Assert.ThrowsAsync<ArgumentException>(() => pipeline.UploadAsync("batch-v", "", "empty.docx"));
+        var repeated = await Assert.ThrowsAsync<ArgumentException>(() => pipeline.OpenBatchAsync("batch-r", ["e1", "e1"]));
+        var status = await pipeline.StatusAsync("batch-v");
+        var never = await pipeline.StatusAsync("batch-r");
 
-        Assert.Equal("cannot divide 1 by zero", error.Message);
+        Assert.StartsWith("text_storage_id must not be empty.", badId.Message, StringComparison.Ordinal);
+        Assert.StartsWith("expected_essay_ids must not repeat an id.", repeated.Message, StringComparison.Ordinal);
+        Assert.Equal(0, status!.AssignedCount);
+        Assert.Null(never);
     }
 
-    [Fact]
-    public async Task The_client_fails_over_from_a_gateway_that_refuses_connections()
+    [Theory]
+    [InlineData("Fabric:Clustering:Provider", "Zookeeper", "Fabric:Clustering:Provider must be Localhost, Redis or AdoNet (got 'Zookeeper').")]
+    [InlineData("Fabric:Clustering:GatewayPort", "70000", "Fabric:Clustering:GatewayPort must be between 0 and 65535 (got 70000).")]
+    [InlineData("Fabric:Clustering:Provider", "AdoNet", "Fabric:Clustering:ConnectionString is required with the AdoNet provider.")]
+    [InlineData("Fabric:Clustering:ResponseTimeoutSeconds", "0", "Fabric:Clustering:ResponseTimeoutSeconds must be between 1 and 600 (got 0).")]
+    public void A_bad_clustering_setting_fails_with_a_message_naming_the_key(string key, string value, string message)
     {
-        await using var silo = await GatewaySilo.StartAsync();
-        var dead = new Uri($"http://127.0.0.1:{TestKit.FreePort.Next()}");
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { dead, silo.Address } });
+        var error = Assert.Throws<ArgumentException>(() => PipelineHost.Build(new Dictionary<string, string?> { [key] = value }));
 
-        Assert.Equal(5, await client.GetGrain<ICalculatorGrain>("calc").DivideAsync(10, 2));
-        Assert.Equal(2, await client.GetGrain<ICalculatorGrain>("calc").DivideAsync(10, 5));
-    }
-
-    [Fact]
-    public async Task A_refused_key_raises_a_typed_error_and_a_scoped_key_reaches_only_its_grains()
-    {
-        await using var silo = await GatewaySilo.StartAsync(
-            "--Fabric:Api:Keys:0:Key=pipeline-key-0123456789",
-            "--Fabric:Api:Keys:0:Tenants:0=batches");
-        using var anonymous = new FabricClient(new FabricClientOptions { Gateways = { silo.Address } });
-        using var pipeline = new FabricClient(new FabricClientOptions { Gateways = { silo.Address }, ApiKey = "pipeline-key-0123456789" });
-
-        var unauthorized = await Assert.ThrowsAsync<FabricApiException>(() => anonymous.GetGrain<IEssayBatchGrain>("b").GetStatusAsync());
-        var forbidden = await Assert.ThrowsAsync<FabricApiException>(() => pipeline.GetGrain<ICalculatorGrain>("calc").DivideAsync(4, 2));
-
-        Assert.Equal(("unauthorized", 401), (unauthorized.Code, unauthorized.Status));
-        Assert.Equal(("forbidden", 403), (forbidden.Code, forbidden.Status));
-        Assert.Null(await pipeline.GetGrain<IEssayBatchGrain>("b").GetStatusAsync());
-    }
-
-    [Fact]
-    public async Task A_gateway_that_never_answers_ends_the_call_at_its_deadline()
-    {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var address = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}");
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { address }, CallTimeout = TimeSpan.FromMilliseconds(500) });
-
-        await Assert.ThrowsAsync<FabricUnavailableException>(() => client.GetGrain<ICalculatorGrain>("calc").DivideAsync(1, 1));
-    }
-
-    [Fact]
-    public async Task A_cancelled_call_ends_with_OperationCanceledException()
-    {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var address = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}");
-        using var client = new FabricClient(new FabricClientOptions { Gateways = { address } });
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await client.GetGrain<ICalculatorGrain>("calc").DescribeAsync(new Shape("x", []), cancellation.Token));
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 }

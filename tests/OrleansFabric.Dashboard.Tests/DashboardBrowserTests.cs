@@ -10,7 +10,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task The_page_shows_the_silo_partitions_activations_queues_turns_and_batches_and_refreshes_itself()
+    public async Task The_page_shows_the_silo_with_its_address_and_gateway_activations_queues_turns_and_batches_and_refreshes_itself()
     {
         await using var silo = await DashboardSilo.StartAsync();
         await silo.SeedAsync();
@@ -22,12 +22,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             $"""
             text('served-by') === {Js(silo.SiloId)}
             && text('silo-count') === '1 silo, 1 active'
-            && rows('silos').length === 1 && rows('silos')[0].startsWith({Js(silo.SiloId)}) && rows('silos')[0].includes('|active|')
-            && text('partition-summary') === '256 of 256 owned'
-            && document.querySelectorAll('#partition-grid div').length === 256
-            && [...document.querySelectorAll('#partition-grid div')].every(square => square.style.backgroundColor !== '')
-            && rows('activations').some(row => row.startsWith('essay-batch|2|'))
-            && rows('activations').some(row => row.startsWith('session|2|'))
+            && rows('silos').length === 1
+            && rows('silos')[0].startsWith({Js(silo.SiloId + " (this silo)|" + silo.SiloEndpoint + "|active|" + silo.GatewayEndpoint + "|")})
+            && document.querySelector('#silos .swatch').style.backgroundColor !== ''
+            && !document.body.textContent.toLowerCase().includes('partition')
+            && rows('activations').some(row => row.startsWith('EssayBatchGrain|2|'))
+            && rows('activations').some(row => row.startsWith('SessionGrain|2|'))
             && rows('queues').length === 1 && rows('queues')[0].startsWith('t1|whatsapp|queue|2|')
             && text('turns-completed') === '1'
             && rows('latency')[0].startsWith('turn duration|') && rows('latency')[0].endsWith('|1')

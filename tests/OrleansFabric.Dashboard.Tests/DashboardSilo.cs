@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using OrleansFabric.Runtime.Hosting;
+using Orleans.Runtime;
 using OrleansFabric.Sessions.Brains;
 using OrleansFabric.Silo.Hosting;
 using OrleansFabric.TestKit;
@@ -10,7 +12,8 @@ using OrleansFabric.TestKit;
 namespace OrleansFabric.Dashboard.Tests;
 
 /// <summary>
-/// A silo started in the test process on a free loopback port (WhatsApp and SMS sessions queue, turns starting
+/// A silo started in the test process on loopback (an ephemeral HTTP port, its own free silo and
+/// gateway ports; WhatsApp and SMS sessions queue, turns starting
 /// with "hold" are held), with helpers that give the dashboard something to show. Its clock is a
 /// manual one that does not move, so the durations it shows (turns, message to response) are
 /// exactly zero, however slow the machine.
@@ -36,14 +39,22 @@ internal sealed class DashboardSilo : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public string SiloId => App.Services.GetRequiredService<SiloState>().SiloId;
+    /// <summary>The silo's id as Orleans has it (<c>ip:port@generation</c>), which the API reports.</summary>
+    public string SiloId => App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+
+    /// <summary>The silo's silo-to-silo endpoint (<c>ip:port</c>).</summary>
+    public string SiloEndpoint => App.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
+
+    /// <summary>The silo's gateway endpoint (<c>ip:port</c>).</summary>
+    public string GatewayEndpoint => App.Services.GetRequiredService<ILocalSiloDetails>().GatewayAddress!.Endpoint.ToString();
 
     public static async Task<DashboardSilo> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0", "--environment", "Testing",
-            "--Fabric:Shutdown:DrainSeconds=0", "--Fabric:Sessions:Channels:whatsapp:Strategy=queue", "--Fabric:Sessions:Channels:sms:Strategy=queue",
+            $"--Fabric:Clustering:SiloPort={FreePort.Next()}", $"--Fabric:Clustering:GatewayPort={FreePort.Next()}",
+            "--Fabric:Shutdown:DeadlineSeconds=5", "--Fabric:Sessions:Channels:whatsapp:Strategy=queue", "--Fabric:Sessions:Channels:sms:Strategy=queue",
         };
         args.AddRange((settings ?? []).Select(setting => $"--{setting.Key}={setting.Value}"));
         var brain = new HeldBrain();
@@ -51,9 +62,21 @@ internal sealed class DashboardSilo : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<IBrain>(brain);
-            builder.Services.AddSingleton<TimeProvider>(new ManualTimeProvider(DateTimeOffset.UtcNow));
+            // The grains' clock stands still: the durations and ages the page shows are exactly zero.
+            var frozen = new FakeTimeProvider(DateTimeOffset.UtcNow);
+            builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, frozen);
+            builder.Services.AddKeyedSingleton<TimeProvider>("Orleans.Reminders", frozen);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new DashboardSilo(app, brain);
     }
 

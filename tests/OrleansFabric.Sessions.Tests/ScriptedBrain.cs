@@ -10,8 +10,14 @@ public sealed class ScriptedBrain : IBrain
     private readonly ConcurrentQueue<BrainCall> _calls = new();
     private readonly Channel<BrainCall> _arrived = Channel.CreateUnbounded<BrainCall>();
 
+    private int _failNext;
+
     /// <summary>Calls that should throw before waiting (counts down).</summary>
-    public int FailNext { get; set; }
+    public int FailNext
+    {
+        get => Volatile.Read(ref _failNext);
+        set => Volatile.Write(ref _failNext, value);
+    }
 
     /// <summary>Every call so far.</summary>
     public IReadOnlyCollection<BrainCall> Calls => _calls;
@@ -21,11 +27,12 @@ public sealed class ScriptedBrain : IBrain
         var call = new BrainCall(input, turn, cancellationToken);
         _calls.Enqueue(call);
         _arrived.Writer.TryWrite(call);
-        if (FailNext > 0)
+        if (Interlocked.Decrement(ref _failNext) >= 0)
         {
-            FailNext--;
             throw new InvalidOperationException("the model is down");
         }
+
+        Interlocked.Increment(ref _failNext);
 
         return await call.Reply.Task.WaitAsync(cancellationToken);
     }
@@ -34,7 +41,7 @@ public sealed class ScriptedBrain : IBrain
     /// Moves <paramref name="clock"/> 100 ms at a time until the brain is called again (the
     /// session waits out its retry backoff on that clock), at most 20 steps.
     /// </summary>
-    public async Task<BrainCall> NextCallAfterBackoffAsync(TestKit.ManualTimeProvider clock)
+    public async Task<BrainCall> NextCallAfterBackoffAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock)
     {
         for (var step = 0; step < 20; step++)
         {

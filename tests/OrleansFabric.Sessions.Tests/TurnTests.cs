@@ -1,59 +1,61 @@
-using OrleansFabric.Runtime.Persistence;
-using OrleansFabric.Runtime.Reminders;
-using OrleansFabric.TestKit;
-using static OrleansFabric.Sessions.Tests.Sessions;
+using Orleans.Core.Internal;
+using static OrleansFabric.Sessions.Tests.Messages;
 
 namespace OrleansFabric.Sessions.Tests;
 
-public sealed class TurnTests
+public sealed class TurnTests(SessionsCluster cluster) : IClassFixture<SessionsCluster>
 {
-    private static readonly Dictionary<string, string?> s_queue = new() { ["Fabric:Sessions:DefaultStrategy"] = "queue" };
-
     [Fact]
     public async Task A_brain_that_fails_twice_is_retried_and_the_turn_completes()
     {
-        var brain = new ScriptedBrain { FailNext = 2 };
-        await using var silo = await StartAsync(brain, s_queue);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        var key = Key("retried");
+        var brain = cluster.Brain(key);
+        brain.FailNext = 2;
+        var session = cluster.Session(key);
 
         await session.SubmitAsync(Message("m1", "hi"));
         await brain.NextCallAsync();
-        await brain.NextCallAfterBackoffAsync(silo.Time);
-        (await brain.NextCallAfterBackoffAsync(silo.Time)).Answer("finally");
+        await brain.NextCallAfterBackoffAsync(cluster.Time);
+        (await brain.NextCallAfterBackoffAsync(cluster.Time)).Answer("finally");
 
-        await Eventually.TrueAsync(() => session.GetTurnsAsync(0).Result!.Count == 1, "the turn");
-        Assert.Equal((TurnRecord.Completed, "finally"), ((await session.GetTurnsAsync(0))![0].Status, (await session.GetTurnsAsync(0))![0].ResponseText));
+        await Until.TrueAsync(async () => (await session.GetTurnsAsync(0))!.Count == 1, "the turn");
+        var turn = (await session.GetTurnsAsync(0))!.Single();
+        Assert.Equal((TurnRecord.Completed, "finally"), (turn.Status, turn.ResponseText));
+        Assert.Equal(3, brain.Calls.Count);
     }
 
     [Fact]
     public async Task A_brain_that_keeps_failing_records_a_failed_turn_and_the_session_moves_on()
     {
-        var brain = new ScriptedBrain { FailNext = 3 };
-        await using var silo = await StartAsync(brain, s_queue);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        var key = Key("failing");
+        var brain = cluster.Brain(key);
+        brain.FailNext = 3;
+        var session = cluster.Session(key);
         await session.SubmitAsync(Message("m1", "hi"));
         await session.SubmitAsync(Message("m2", "again"));
 
         await brain.NextCallAsync();
-        await brain.NextCallAfterBackoffAsync(silo.Time);
-        await brain.NextCallAfterBackoffAsync(silo.Time);
+        await brain.NextCallAfterBackoffAsync(cluster.Time);
+        await brain.NextCallAfterBackoffAsync(cluster.Time);
         var next = await brain.NextCallAsync();
 
         Assert.Equal(["again"], next.Texts);
         var failed = (await session.GetTurnsAsync(0))!.Single();
         Assert.Equal((TurnRecord.Failed, "the model is down"), (failed.Status, failed.Error));
         Assert.Equal(["m1"], failed.MessageIds);
+        Assert.Equal(["m2"], (await session.GetAsync())!.PendingMessageIds);
+        Assert.Equal(0, (await session.GetAsync())!.TurnsCompleted);
     }
 
     [Fact]
     public async Task The_brain_sees_the_conversation_so_far()
     {
-        var brain = new ScriptedBrain();
-        await using var silo = await StartAsync(brain, s_queue);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        var key = Key("history");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
         await session.SubmitAsync(Message("m1", "my name is Ada"));
         (await brain.NextCallAsync()).Answer("hello Ada");
-        await Eventually.TrueAsync(() => session.GetAsync().Result!.Status == "idle", "the first turn");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Status == "idle", "the first turn");
 
         await session.SubmitAsync(Message("m2", "what is my name"));
         var second = await brain.NextCallAsync();
@@ -66,31 +68,33 @@ public sealed class TurnTests
     [Fact]
     public async Task Turns_after_a_sequence_number_are_listed_oldest_first_and_history_is_bounded()
     {
-        var settings = new Dictionary<string, string?>(s_queue) { ["Fabric:Sessions:TurnHistory"] = "3" };
-        var brain = new ScriptedBrain();
-        await using var silo = await StartAsync(brain, settings);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        // The cluster keeps three turns (Fabric:Sessions:TurnHistory = 3).
+        var key = Key("bounded");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
         for (var i = 1; i <= 5; i++)
         {
             await session.SubmitAsync(Message($"m{i}", $"{i}"));
             (await brain.NextCallAsync()).Answer($"r{i}");
-            await Eventually.TrueAsync(() => session.GetAsync().Result!.TurnsCompleted == i, $"turn {i}");
+            var done = i;
+            await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == done, $"turn {i}");
         }
 
         Assert.Equal([3L, 4L, 5L], (await session.GetTurnsAsync(0))!.Select(t => t.Seq));
         Assert.Equal([5L], (await session.GetTurnsAsync(4))!.Select(t => t.Seq));
         Assert.Empty((await session.GetTurnsAsync(5))!);
+        Assert.Equal(5, (await session.GetAsync())!.TurnsCompleted);
     }
 
     [Fact]
     public async Task Delete_erases_the_session_and_later_messages_start_a_new_one()
     {
-        var brain = new ScriptedBrain();
-        await using var silo = await StartAsync(brain, s_queue);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        var key = Key("deleted");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
         await session.SubmitAsync(Message("m1", "hi"));
         (await brain.NextCallAsync()).Answer("r1");
-        await Eventually.TrueAsync(() => session.GetAsync().Result!.TurnsCompleted == 1, "the turn");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the turn");
 
         await session.DeleteAsync();
 
@@ -98,51 +102,62 @@ public sealed class TurnTests
         Assert.Null(await session.GetTurnsAsync(0));
         Assert.Equal(SubmitOutcome.Accepted, (await session.SubmitAsync(Message("m1", "hi again"))).Outcome);
         (await brain.NextCallAsync()).Answer("r1 again");
-        await Eventually.TrueAsync(() => session.GetAsync().Result!.TurnsCompleted == 1, "the new session's turn");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the new session's turn");
         Assert.Equal(1L, (await session.GetTurnsAsync(0))!.Single().Seq);
         Assert.Empty(brain.Calls.Last().Input.History);
     }
 
     [Fact]
-    public async Task A_message_accepted_before_the_silo_stopped_is_answered_by_the_next_silo()
+    public async Task A_message_accepted_before_a_deactivation_is_answered_by_the_next_activation()
     {
-        var storage = new InMemoryGrainStorage();
-        var reminders = new InMemoryReminderTable();
-        var time = new ManualTimeProvider();
-        var stuck = new ScriptedBrain();
-        var first = await StartAsync(stuck, s_queue, storage, reminders, time);
-        var accepted = await first.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom").SubmitAsync(Message("m1", "are you there"));
+        var key = Key("resumed");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        var accepted = await session.SubmitAsync(Message("m1", "are you there"));
         Assert.Equal(SubmitOutcome.Accepted, accepted.Outcome);
-        await stuck.NextCallAsync();
-        await first.DisposeAsync();
+        var stuck = await brain.NextCallAsync();
 
-        // Nobody writes to the session again: its durable reminder brings it back.
-        var brain = new ScriptedBrain();
-        await using var second = await StartAsync(brain, s_queue, storage, reminders, time);
-        time.Advance(TimeSpan.FromSeconds(10));
+        // The activation goes (as idle collection would end it); its running turn is cancelled with it.
+        await session.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await Until.TrueAsync(() => Task.FromResult(stuck.Token.IsCancellationRequested), "the activation to end");
+        Assert.NotNull(await cluster.Reminders.ReadRow(session.GetGrainId(), "resume"));
+
+        // Nobody writes to the session again: the next activation (woken by the cancelled turn's
+        // report or by the durable resume reminder) runs the message again.
+        cluster.Time.Advance(TimeSpan.FromSeconds(10));
         var call = await brain.NextCallAsync();
         call.Answer("yes");
 
-        var session = second.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
-        await Eventually.TrueAsync(() => session.GetAsync().Result!.TurnsCompleted == 1, "the answer");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the answer");
         Assert.Equal(["are you there"], call.Texts);
-        Assert.Equal("yes", (await session.GetTurnsAsync(0))!.Single().ResponseText);
+        var turns = (await session.GetTurnsAsync(0))!;
+        var answered = turns.Single(turn => turn.Status == TurnRecord.Completed);
+        Assert.Equal("yes", answered.ResponseText);
+        Assert.Equal(["m1"], answered.MessageIds);
+        Assert.Empty((await session.GetAsync())!.PendingMessageIds);
     }
+}
 
+public sealed class FailedWriteTests(FlakyStorageCluster cluster) : IClassFixture<FlakyStorageCluster>
+{
     [Fact]
     public async Task A_message_whose_write_failed_is_not_remembered_and_its_retry_is_accepted()
     {
-        var storage = new FlakyGrainStorage { FailNextWrites = 1 };
-        var brain = new ScriptedBrain();
-        await using var silo = await StartAsync(brain, s_queue, storage);
-        var session = silo.GrainFactory.GetGrain<ISessionGrain>("t1:a:u1:custom");
+        var key = Key("failed-write");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        cluster.Storage!.FailNextWrites = 1;
 
-        await Assert.ThrowsAsync<IOException>(() => session.SubmitAsync(Message("m1", "hi")));
+        // Orleans reports a failed storage operation as an OrleansException around the storage's error.
+        var failed = await Assert.ThrowsAsync<OrleansException>(() => session.SubmitAsync(Message("m1", "hi")));
+        Assert.IsType<IOException>(failed.InnerException);
         var retried = await session.SubmitAsync(Message("m1", "hi"));
 
         Assert.Equal(SubmitOutcome.Accepted, retried.Outcome);
         (await brain.NextCallAsync()).Answer("hello");
-        await Eventually.TrueAsync(() => session.GetTurnsAsync(0).Result!.Count == 1, "the answer");
+        await Until.TrueAsync(async () => (await session.GetTurnsAsync(0))!.Count == 1, "the answer");
         Assert.Equal(["hi"], brain.Calls.Single().Texts);
+        var stored = cluster.Storage.Stored<SessionState>(session.GetGrainId(), "session");
+        Assert.Equal((1L, 0), (stored!.TurnsCompleted, stored.Pending.Count));
     }
 }

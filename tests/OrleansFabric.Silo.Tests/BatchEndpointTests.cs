@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Silo.Tests;
@@ -86,8 +87,9 @@ public sealed class BatchEndpointTests
         var status = await created.JsonAsync(HttpStatusCode.Created);
         Assert.Equal(Batch, created.Headers.Location?.OriginalString);
         Assert.Equal(
-            ["assigned_count", "assignments", "batch_id", "completed_at", "created_at", "deadline", "delivery", "expected_count", "missing_slots", "status", "validation_failures"],
+            ["assigned_count", "assignments", "batch_id", "completed_at", "created_at", "deadline", "delivery", "expected_count", "metadata", "missing_slots", "status", "validation_failures"],
             status.Names());
+        Assert.Equal("c1", status.GetProperty("metadata").GetProperty("course").GetString());
         Assert.Equal("b1", status.GetProperty("batch_id").GetString());
         Assert.Equal("collecting", status.GetProperty("status").GetString());
         Assert.Equal(2, status.GetProperty("expected_count").GetInt32());
@@ -276,8 +278,8 @@ public sealed class BatchEndpointTests
     [Fact]
     public async Task At_the_deadline_the_batch_times_out_once_and_closes_to_new_content_and_failures()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
-        await using var silo = await RunningSilo.StartAsync(configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var silo = await RunningSilo.StartAsync(configure: builder => FakeClock.AddTo(builder, clock));
         using var registered = await silo.PutAsync(Batch, "{\"expected_essay_ids\":[\"e1\",\"e2\"],\"timeout_seconds\":60}");
         using var assigned = await silo.PostAsync(Batch + "/content", "{\"text_storage_id\":\"ts-1\"}");
         Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);

@@ -53,13 +53,6 @@ public sealed class ListenAddressesTests
         Assert.Equal(exposed, addresses.FirstExposed);
     }
 
-    [Fact]
-    public void A_wildcard_address_is_advertised_under_the_host_name()
-    {
-        Assert.Equal($"http://{System.Net.Dns.GetHostName()}:8080", ListenAddresses.Advertised("http://0.0.0.0:8080"));
-        Assert.Equal("http://127.0.0.1:8080", ListenAddresses.Advertised("http://127.0.0.1:8080"));
-    }
-
     private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 }

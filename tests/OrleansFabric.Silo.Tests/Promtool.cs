@@ -5,7 +5,15 @@ namespace OrleansFabric.Silo.Tests;
 /// <summary>Prometheus' own checker for the text exposition format (Debian's prometheus package; tests/run.sh installs it).</summary>
 internal static class Promtool
 {
-    public static async Task AssertAcceptsAsync(string exposition)
+    /// <summary>promtool's exit code when the exposition parses but has lint problems.</summary>
+    private const int LintProblemsExitCode = 3;
+
+    /// <summary>
+    /// Asserts promtool parses <paramref name="exposition"/> and finds no lint problem, except on
+    /// metrics <paramref name="lintTolerated"/> accepts (series of libraries the silo does not own,
+    /// such as Orleans' own, which have no help texts and count in milliseconds).
+    /// </summary>
+    public static async Task AssertAcceptsAsync(string exposition, Func<string, bool>? lintTolerated = null)
     {
         var promtool = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -26,6 +34,17 @@ internal static class Promtool
         await process.StandardInput.WriteAsync(exposition.AsMemory(), timeout.Token);
         process.StandardInput.Close();
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"promtool rejected the exposition: {await errors}{await output}\n{exposition}");
+        var report = await errors + await output;
+        if (process.ExitCode == LintProblemsExitCode && lintTolerated is not null)
+        {
+            // Each lint problem is one line: the metric's name, then the problem.
+            var untolerated = report.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(line => !lintTolerated(line.Split(' ')[0]))
+                .ToList();
+            Assert.True(untolerated.Count == 0, $"promtool found lint problems: {string.Join('\n', untolerated)}\n{exposition}");
+            return;
+        }
+
+        Assert.True(process.ExitCode == 0, $"promtool rejected the exposition (exit code {process.ExitCode}): {report}\n{exposition}");
     }
 }

@@ -1,11 +1,10 @@
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
-using OrleansFabric.Runtime.Hosting;
 using OrleansFabric.Silo.Hosting;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Silo.Tests;
 
-/// <summary>A silo host started in the test process on a free loopback port, talked to over real HTTP.</summary>
+/// <summary>A silo host started in the test process on free loopback ports, talked to over real HTTP.</summary>
 internal sealed class RunningSilo : IAsyncDisposable
 {
     private RunningSilo(WebApplication app, Uri address)
@@ -21,28 +20,43 @@ internal sealed class RunningSilo : IAsyncDisposable
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>
+    /// Command-line arguments for an in-process silo: an ephemeral HTTP port on 127.0.0.1 and its
+    /// own free silo and gateway ports (several silos share the test process), then <paramref name="settings"/>.
+    /// </summary>
+    public static string[] Arguments(IReadOnlyDictionary<string, string?>? settings = null) =>
+    [
+        "--urls", "http://127.0.0.1:0",
+        "--environment", "Testing",
+        $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
+        $"--Fabric:Clustering:GatewayPort={FreePort.Next()}",
+        .. Settings.Arguments(settings ?? new Dictionary<string, string?>()),
+    ];
+
+    /// <summary>
     /// Starts a silo with <paramref name="settings"/> as command-line settings; <paramref name="configure"/>
-    /// may replace services (a test brain, a manual clock) and <paramref name="map"/> add endpoints.
+    /// may replace services (a test brain, a fake clock) and <paramref name="map"/> add endpoints.
     /// </summary>
     public static async Task<RunningSilo> StartAsync(
         Dictionary<string, string?>? settings = null,
         Action<WebApplication>? map = null,
         Action<WebApplicationBuilder>? configure = null)
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Fabric:Shutdown:DrainSeconds=0" };
-        foreach (var (key, value) in settings ?? [])
-        {
-            args.Add($"--{key}={value}");
-        }
-
-        var app = SiloApplication.Build([.. args], builder =>
+        var app = SiloApplication.Build(Arguments(settings), builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddGrain<IPingGrain, PingGrain>();
             configure?.Invoke(builder);
         });
-        map?.Invoke(app);
-        await app.StartAsync();
+        try
+        {
+            map?.Invoke(app);
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new RunningSilo(app, new Uri(app.Urls.First()));
     }
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
-using OrleansFabric.Runtime;
+using OrleansFabric.Hosting.Delivery;
 
 namespace OrleansFabric.TestKit;
 
@@ -37,7 +37,7 @@ public sealed class ScriptedWebhook : IWebhookSender
             Interlocked.Increment(ref _failNext);
         }
 
-        var attempt = new WebhookAttempt(endpoint, message.IdempotencyKey, message.Seq, message.Body.Clone(), !fail);
+        var attempt = new WebhookAttempt(endpoint, message.IdempotencyKey, message.Seq, JsonDocument.Parse(message.Body).RootElement.Clone(), !fail);
         _attempts.Enqueue(attempt);
         _arrived.Writer.TryWrite(attempt);
         return fail ? Task.FromException(new HttpRequestException("Response status code does not indicate success: 503 (Service Unavailable).")) : Task.CompletedTask;

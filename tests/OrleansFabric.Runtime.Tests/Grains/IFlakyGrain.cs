@@ -1,6 +1,0 @@
-namespace OrleansFabric.Runtime.Tests.Grains;
-
-public interface IFlakyGrain : IGrainWithStringKey
-{
-    Task<string> PingAsync();
-}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using OrleansFabric.Hosting;
+using Orleans.Storage;
+using OrleansFabric.Hosting.Delivery;
+using OrleansFabric.Sessions.Brains;
+using static OrleansFabric.Sessions.Tests.Messages;
+
+namespace OrleansFabric.Sessions.Tests;
+
+/// <summary>
+/// A session's state goes through the "fabric" storage's serializer (Orleans' own, as the silo
+/// configures it for memory and ADO.NET alike): everything a session holds must come back from it.
+/// </summary>
+public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<SessionsCluster>
+{
+    [Fact]
+    public void A_session_with_turns_history_and_an_outbox_round_trips_through_the_storage_serializer()
+    {
+        var silo = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress);
+        var serializer = silo.GetRequiredService<IOptionsMonitor<MemoryGrainStorageOptions>>().Get(PersistenceOptions.StorageName).GrainStorageSerializer;
+        Assert.IsType<OrleansGrainStorageSerializer>(serializer);
+        var at = cluster.Time.GetUtcNow();
+        var state = new SessionState();
+        state.Accept(new PendingMessage(Message("m1", "hi"), at));
+        state.Accept(new PendingMessage(Message("m2", "there"), at));
+        state.Outbox.Messages.Add(new OutboxMessage("turn-1", 1, """{"seq":1}"""));
+
+        // Built as SessionGrain.CommitTurnAsync builds them.
+        List<PendingMessage> covered = [state.Pending[0]];
+        var ids = covered.Select(pending => pending.Message.MessageId).ToList();
+        var exchange = new Exchange([.. covered.Select(pending => pending.Message.Text)], "hello");
+        state.EndTurn(new TurnRecord("turn-1", 1, TurnRecord.Completed, ids, "hello", null, at, at), exchange, 10);
+
+        var restored = serializer.Deserialize<SessionState>(serializer.Serialize(state))!;
+
+        Assert.Equal(["m2"], restored.Pending.Select(pending => pending.Message.MessageId));
+        Assert.Equal(["m1", "m2"], restored.RecentMessageIds);
+        Assert.True(restored.Remembers("m1"));
+        Assert.Equal(("turn-1", 1L, "hello"), (restored.Turns.Single().TurnId, restored.Turns.Single().Seq, restored.Turns.Single().ResponseText));
+        Assert.Equal(["m1"], restored.Turns.Single().MessageIds);
+        Assert.Equal("hello", restored.History.Single().Response);
+        Assert.Equal(["hi"], restored.History.Single().UserTexts);
+        Assert.Equal((2L, 1L), (restored.NextSeq, restored.TurnsCompleted));
+        Assert.Equal(new OutboxMessage("turn-1", 1, """{"seq":1}"""), restored.Outbox.Messages.Single());
+    }
+}

@@ -1,6 +1,0 @@
-namespace OrleansFabric.TestSiloHost;
-
-public sealed class LedgerState
-{
-    public List<string> Operations { get; set; } = [];
-}
