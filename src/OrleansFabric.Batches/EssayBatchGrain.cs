@@ -27,6 +27,9 @@ public sealed partial class EssayBatchGrain(
 {
     internal const string DeadlineReminder = "deadline";
 
+    /// <summary>How often the deadline reminder ticks again after the deadline until the batch has ended (Orleans' shortest period here).</summary>
+    private static readonly TimeSpan DeadlineRecheck = TimeSpan.FromSeconds(10);
+
     private readonly Dictionary<string, SlotAssignment> _byContent = new(StringComparer.Ordinal);
     private readonly HashSet<string> _failureIds = new(StringComparer.Ordinal);
 
@@ -78,8 +81,10 @@ public sealed partial class EssayBatchGrain(
         var now = time.GetUtcNow();
         var timeout = TimeSpan.FromSeconds(definition.TimeoutSeconds);
 
-        // The reminder first: a batch that exists always has a deadline that will fire.
-        await this.RegisterOrUpdateReminder(DeadlineReminder, timeout, Max(timeout, TimeSpan.FromMinutes(1)), cancellationToken);
+        // The reminder first: a batch that exists always has a deadline that will fire. Its first
+        // tick is the deadline; should that tick be missed (the silo holding the batch died then),
+        // the next comes within DeadlineRecheck, on whichever silo holds the batch by then.
+        await this.RegisterOrUpdateReminder(DeadlineReminder, timeout, DeadlineRecheck, cancellationToken);
         Batch.Registered = true;
         Batch.ExpectedEssayIds = [.. definition.ExpectedEssayIds];
         Batch.TimeoutSeconds = definition.TimeoutSeconds;
@@ -218,8 +223,6 @@ public sealed partial class EssayBatchGrain(
             throw new ArgumentException("timeout_seconds must be between 1 and 604800.", nameof(definition));
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task<ContentAssignment> ProvisionAsync(ProvisionContent content, CancellationToken cancellationToken)
     {
