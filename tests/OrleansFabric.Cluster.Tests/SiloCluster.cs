@@ -72,7 +72,7 @@ internal sealed class SiloCluster : IAsyncDisposable
 
         foreach (var member in cluster._members)
         {
-            await member.Process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            await member.Process.WaitUntilReadyAsync(TimeSpan.FromSeconds(150));
         }
 
         await cluster.WaitForActiveAsync(silos);
@@ -97,7 +97,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     public async Task<JsonElement> WaitForActiveAsync(int count, TimeSpan? timeout = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         var last = default(JsonElement);
         while (DateTime.UtcNow < deadline)
         {
