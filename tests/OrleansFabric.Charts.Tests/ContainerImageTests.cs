@@ -128,7 +128,7 @@ public sealed class ContainerImageTests(PublishedSiloFixture published, HelmFixt
     }
 
     [Fact]
-    public async Task Published_silo_exports_the_metric_families_the_charts_alerts_read()
+    public async Task Published_silo_exports_the_metric_families_the_charts_alerts_and_dashboard_read()
     {
         var families = ChartTests.AlertFamilies(await helm.RenderAsync("values-production.yaml"));
         var port = FreePort.Next();
@@ -164,6 +164,12 @@ public sealed class ContainerImageTests(PublishedSiloFixture published, HelmFixt
             var exposition = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             Assert.Equal(11, families.Count);
             foreach (var family in families.Except(s_alertFamiliesNotExportedYet, StringComparer.Ordinal))
+            {
+                Assert.Contains($"# TYPE {family} ", exposition, StringComparison.Ordinal);
+            }
+
+            // The Grafana dashboard reads these too (GrafanaDashboardTests: nothing else).
+            foreach (var family in GrafanaDashboardTests.s_familiesBeyondAlerts)
             {
                 Assert.Contains($"# TYPE {family} ", exposition, StringComparison.Ordinal);
             }
