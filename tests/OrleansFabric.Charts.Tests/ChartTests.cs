@@ -512,12 +512,24 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [Theory]
     [InlineData("FabricTurnDurationHigh", "warning", 10, "fabric_turn_duration_seconds_bucket")]
     [InlineData("FabricTurnDurationHigh", "critical", 25, "fabric_turn_duration_seconds_bucket")]
-    [InlineData("FabricSessionQueueDeep", "warning", 10, "fabric_session_queue_depth")]
-    [InlineData("FabricSessionQueueDeep", "critical", 50, "fabric_session_queue_depth")]
+    [InlineData("FabricSessionQueueDeep", "warning", 10, "max by (tenant, channel) (fabric_session_queue_depth")]
+    [InlineData("FabricSessionQueueDeep", "critical", 50, "max by (tenant, channel) (fabric_session_queue_depth")]
     [InlineData("FabricTurnFailureRateHigh", "warning", 0.01, "status=\"failed\"")]
     [InlineData("FabricTurnFailureRateHigh", "critical", 0.05, "status=\"failed\"")]
     [InlineData("FabricTurnCancelledRateHigh", "warning", 0.10, "status=\"cancelled\"")]
     [InlineData("FabricTurnCancelledRateHigh", "critical", 0.30, "status=\"cancelled\"")]
+    [InlineData("FabricSessionMessageWaiting", "warning", 30, "max by (tenant, channel) (fabric_session_oldest_pending_seconds")]
+    [InlineData("FabricSessionMessageWaiting", "critical", 120, "max by (tenant, channel) (fabric_session_oldest_pending_seconds")]
+    [InlineData("FabricMessageResponseSlow", "warning", 15, "histogram_quantile(0.95, sum by (channel, le) (rate(fabric_message_response_seconds_bucket")]
+    [InlineData("FabricMessageResponseSlow", "critical", 30, "histogram_quantile(0.99, sum by (channel, le) (rate(fabric_message_response_seconds_bucket")]
+    [InlineData("FabricBrainBacklogHigh", "warning", 100, "sum(fabric_brain_calls_waiting")]
+    [InlineData("FabricBrainBacklogHigh", "critical", 500, "sum(fabric_brain_calls_waiting")]
+    [InlineData("FabricBatchesTimingOut", "warning", 0, "status=\"timed_out\"")]
+    [InlineData("FabricBatchesTimingOut", "critical", 10, "status=\"timed_out\"")]
+    [InlineData("FabricBatchAssignmentsRefused", "warning", 0, "outcome=~\"no_slot_available|batch_closed\"")]
+    [InlineData("FabricBatchAssignmentsRefused", "critical", 20, "outcome=~\"no_slot_available|batch_closed\"")]
+    [InlineData("FabricWebhookDeadLetters", "warning", 0, "sum by (kind) (")]
+    [InlineData("FabricWebhookDeadLetters", "critical", 10, "sum by (kind) (")]
     [InlineData("FabricStorageWriteSlow", "warning", 0.5, "orleans_storage_write_latency_milliseconds_bucket")]
     [InlineData("FabricStorageWriteSlow", "critical", 2, "orleans_storage_write_latency_milliseconds_bucket")]
     [InlineData("FabricStorageWritesFailing", "warning", 0, "orleans_storage_write_errors_total")]
@@ -548,7 +560,7 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
             // JSON is YAML, so promtool reads the rule group file as written.
             var check = await ProcessRunner.RunAsync(Promtool.Path, ["check", "rules", file], TimeSpan.FromSeconds(60));
             Assert.True(check.ExitCode == 0, check.Describe());
-            Assert.Contains("SUCCESS: 12 rules found", check.Output, StringComparison.Ordinal);
+            Assert.Contains("SUCCESS: 24 rules found", check.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -557,13 +569,21 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     }
 
     [Fact]
-    public async Task Alert_expressions_read_the_fabric_session_series_and_orleans_storage_series_only()
+    public async Task Alert_expressions_read_the_fabric_series_and_orleans_storage_series_only()
     {
         // ContainerImageTests checks that a published silo exports these families.
         var expressions = string.Join('\n', AlertRules(await helm.RenderAsync(Production)).Select(rule => rule.At("expr").Text()));
 
-        var used = MetricName().Matches(expressions).Select(match => match.Value).Distinct().ToList();
-        Assert.Equal(["fabric_turn_duration_seconds_bucket", "fabric_session_queue_depth", "fabric_turns_total", "orleans_storage_write_latency_milliseconds_bucket", "orleans_storage_write_errors_total"], used);
+        var used = MetricName().Matches(expressions).Select(match => match.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [
+                "fabric_batch_assignments_total", "fabric_batches", "fabric_brain_calls_waiting", "fabric_message_response_seconds_bucket",
+                "fabric_session_oldest_pending_seconds", "fabric_session_queue_depth", "fabric_turn_duration_seconds_bucket", "fabric_turns_total",
+                "fabric_webhook_dead_lettered_total", "orleans_storage_write_errors_total", "orleans_storage_write_latency_milliseconds_bucket",
+            ],
+            used);
+        // Per session: the largest series, never a sum over a tenant's sessions.
+        Assert.DoesNotContain("sum by (tenant, channel) (fabric_session_queue_depth", expressions, StringComparison.Ordinal);
         // The turn statuses of the API (GET /v1/sessions/{key}/turns).
         Assert.Contains("status=\"failed\"", expressions, StringComparison.Ordinal);
         Assert.Contains("status=\"cancelled\"", expressions, StringComparison.Ordinal);
