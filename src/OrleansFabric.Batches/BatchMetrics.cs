@@ -5,8 +5,10 @@ namespace OrleansFabric.Batches;
 
 /// <summary>
 /// The batch instruments, on meter <see cref="MeterName"/>: how many batches are active on this
-/// silo by status, and their slots by status and state. Labels are bounded (status, state);
-/// never a batch id or essay id.
+/// silo by status, their slots by status and state, and the outcomes of content provisioning
+/// and validation-failure calls. Labels are bounded (status, state, outcome); never a batch id
+/// or essay id. The outcome totals are observable counters that report every outcome, zero
+/// included, from the moment the silo starts (a counter that never counted is not exported).
 /// </summary>
 public sealed class BatchMetrics : IDisposable
 {
@@ -16,8 +18,12 @@ public sealed class BatchMetrics : IDisposable
     private static readonly (BatchPhase Phase, string Name)[] s_statuses =
         [(BatchPhase.Collecting, "collecting"), (BatchPhase.Completed, "completed"), (BatchPhase.TimedOut, "timed_out")];
 
+    private static readonly string[] s_assignmentOutcomes = ["assigned", "already_assigned", "no_slot_available", "batch_closed", "batch_not_found"];
+    private static readonly string[] s_validationFailureOutcomes = ["recorded", "duplicate", "batch_closed", "batch_not_found"];
+
     private readonly Meter _meter;
-    private readonly Counter<long> _assignments;
+    private readonly long[] _assignments = new long[s_assignmentOutcomes.Length];
+    private readonly long[] _validationFailures = new long[s_validationFailureOutcomes.Length];
     private readonly ConcurrentDictionary<string, BatchGauge> _batches = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments.</summary>
@@ -25,7 +31,14 @@ public sealed class BatchMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
-        _assignments = _meter.CreateCounter<long>("fabric_batch_assignments_total", description: "Content provisioning calls, by outcome (assigned, already_assigned, no_slot_available, batch_closed, batch_not_found).");
+        _meter.CreateObservableCounter(
+            "fabric_batch_assignments_total",
+            () => Outcomes(s_assignmentOutcomes, _assignments),
+            description: "Content provisioning calls, by outcome (assigned, already_assigned, no_slot_available, batch_closed, batch_not_found).");
+        _meter.CreateObservableCounter(
+            "fabric_batch_validation_failures_total",
+            () => Outcomes(s_validationFailureOutcomes, _validationFailures),
+            description: "Validation failures reported, by outcome (recorded, duplicate, batch_closed, batch_not_found).");
         _meter.CreateObservableGauge("fabric_batches", ObserveBatches, description: "Batches active on this silo, by status (collecting, completed, timed_out).");
         _meter.CreateObservableGauge("fabric_batch_slots", ObserveSlots, description: "Slots of the batches active on this silo, by batch status and slot state (assigned, failed, missing).");
     }
@@ -49,17 +62,30 @@ public sealed class BatchMetrics : IDisposable
 
     /// <summary>Counts one provisioning call's outcome.</summary>
     internal void Provisioned(AssignmentOutcome outcome) =>
-        _assignments.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+        Interlocked.Increment(ref _assignments[outcome switch
         {
-            AssignmentOutcome.Assigned => "assigned",
-            AssignmentOutcome.AlreadyAssigned => "already_assigned",
-            AssignmentOutcome.NoSlotAvailable => "no_slot_available",
-            AssignmentOutcome.BatchClosed => "batch_closed",
-            _ => "batch_not_found",
-        }));
+            AssignmentOutcome.Assigned => 0,
+            AssignmentOutcome.AlreadyAssigned => 1,
+            AssignmentOutcome.NoSlotAvailable => 2,
+            AssignmentOutcome.BatchClosed => 3,
+            _ => 4,
+        }]);
+
+    /// <summary>Counts one validation-failure call's outcome.</summary>
+    internal void ValidationFailureReported(ValidationFailureResult result) =>
+        Interlocked.Increment(ref _validationFailures[result switch
+        {
+            ValidationFailureResult.Recorded => 0,
+            ValidationFailureResult.Duplicate => 1,
+            ValidationFailureResult.BatchClosed => 2,
+            _ => 3,
+        }]);
 
     /// <summary>Forgets a batch whose activation ended.</summary>
     internal void BatchDeactivated(string batchId) => _batches.TryRemove(batchId, out _);
+
+    private static IEnumerable<Measurement<long>> Outcomes(string[] outcomes, long[] totals) =>
+        outcomes.Select((outcome, i) => new Measurement<long>(Interlocked.Read(ref totals[i]), new KeyValuePair<string, object?>("outcome", outcome)));
 
     // Every status is reported, zero included, so a dashboard or alert sees "no timed-out batches" as 0, not as no data.
     private IEnumerable<Measurement<long>> ObserveBatches()

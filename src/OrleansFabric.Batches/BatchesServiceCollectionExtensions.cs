@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrleansFabric.Hosting.Delivery;
 
 namespace OrleansFabric.Batches;
 
@@ -23,6 +24,7 @@ public static class BatchesServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchesOptions>, BatchesOptionsValidator>());
         services.TryAddSingleton<BatchMetrics>();
+        services.TryAddSingleton<WebhookMetrics>();
         return services;
     }
 }

@@ -23,6 +23,7 @@ public sealed partial class EssayBatchGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     IOptions<BatchesOptions> options,
     IWebhookSender webhook,
+    WebhookMetrics webhookMetrics,
     ILogger<EssayBatchGrain> logger) : Grain, IEssayBatchGrain, IRemindable, IWebhookOutboxGrain
 {
     internal const string DeadlineReminder = "deadline";
@@ -53,7 +54,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
-        _outbox = new WebhookOutbox(this, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync, time, logger);
+        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Batch, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync, time, webhookMetrics, logger);
         _outbox.Resume();
         StartDeadlineTimer();
         return Task.CompletedTask;
@@ -114,37 +115,9 @@ public sealed partial class EssayBatchGrain(
     {
         ArgumentNullException.ThrowIfNull(failure);
         ApiIds.Check(failure.FailureId, "failure_id");
-        if (!Batch.Registered)
-        {
-            return ValidationFailureResult.BatchNotFound;
-        }
-
-        if (_failureIds.Contains(failure.FailureId))
-        {
-            return ValidationFailureResult.Duplicate;
-        }
-
-        if (Batch.Phase != BatchPhase.Collecting)
-        {
-            return ValidationFailureResult.BatchClosed;
-        }
-
-        if (Batch.Assignments.Count + 1 >= Wanted)
-        {
-            await _outbox.PrepareAsync(); // this failure completes the batch
-        }
-
-        Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
-        _failureIds.Add(failure.FailureId);
-        var completed = CompleteIfReady();
-        await WriteAsync(cancellationToken);
-        metrics.BatchChanged(_batchId, Batch);
-        if (completed)
-        {
-            await EndedAsync();
-        }
-
-        return ValidationFailureResult.Recorded;
+        var result = await RecordAsync(failure, cancellationToken);
+        metrics.ValidationFailureReported(result);
+        return result;
     }
 
     /// <inheritdoc/>
@@ -263,6 +236,41 @@ public sealed partial class EssayBatchGrain(
         }
 
         return new ContentAssignment(AssignmentOutcome.Assigned, slot);
+    }
+
+    private async Task<ValidationFailureResult> RecordAsync(ValidationFailure failure, CancellationToken cancellationToken)
+    {
+        if (!Batch.Registered)
+        {
+            return ValidationFailureResult.BatchNotFound;
+        }
+
+        if (_failureIds.Contains(failure.FailureId))
+        {
+            return ValidationFailureResult.Duplicate;
+        }
+
+        if (Batch.Phase != BatchPhase.Collecting)
+        {
+            return ValidationFailureResult.BatchClosed;
+        }
+
+        if (Batch.Assignments.Count + 1 >= Wanted)
+        {
+            await _outbox.PrepareAsync(); // this failure completes the batch
+        }
+
+        Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
+        _failureIds.Add(failure.FailureId);
+        var completed = CompleteIfReady();
+        await WriteAsync(cancellationToken);
+        metrics.BatchChanged(_batchId, Batch);
+        if (completed)
+        {
+            await EndedAsync();
+        }
+
+        return ValidationFailureResult.Recorded;
     }
 
     /// <summary>Moves to Completed (with its event) when every wanted essay is in. Called before the state write.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Sessions;
@@ -20,6 +21,7 @@ public static class SessionsServiceCollectionExtensions
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<SessionMetrics>();
+        services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<TurnNotifications>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBrain>(provider =>

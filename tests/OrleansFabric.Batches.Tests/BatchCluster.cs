@@ -40,6 +40,9 @@ public abstract class BatchCluster : IAsyncLifetime
     /// <summary>The grain storage "fabric" when it is a <see cref="FlakyGrainStorage"/>; null: memory storage.</summary>
     public virtual FlakyGrainStorage? Storage => null;
 
+    /// <summary>Settings of this cluster besides the webhook URL and its 1 s first backoff.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
     /// <summary>The webhook that receives the events of batch <paramref name="batchId"/> (it acknowledges unless told otherwise).</summary>
     public ScriptedWebhook Webhook(string batchId) => _webhooks.GetOrAdd(batchId, _ => new ScriptedWebhook());
 
@@ -73,6 +76,11 @@ public abstract class BatchCluster : IAsyncLifetime
         builder.Properties[IdKey] = _id;
         builder.Properties["Fabric:Batches:Delivery:WebhookUrl"] = Hook;
         builder.Properties["Fabric:Batches:Delivery:InitialBackoffMs"] = "1000";
+        foreach (var (key, value) in Settings)
+        {
+            builder.Properties[key] = value;
+        }
+
         builder.AddSiloBuilderConfigurator<Configurator>();
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -130,6 +138,15 @@ public abstract class BatchCluster : IAsyncLifetime
 
 /// <summary>Memory storage.</summary>
 public sealed class BatchesCluster : BatchCluster;
+
+/// <summary>Memory storage; the webhook gives an event up after two failed attempts.</summary>
+public sealed class DeadLetterBatchesCluster : BatchCluster
+{
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Fabric:Batches:Delivery:MaxAttempts"] = "2",
+    };
+}
 
 /// <summary>Storage whose writes can be made to fail.</summary>
 public sealed class FlakyStorageCluster : BatchCluster

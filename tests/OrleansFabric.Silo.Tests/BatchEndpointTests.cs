@@ -305,6 +305,47 @@ public sealed class BatchEndpointTests
     }
 
     [Fact]
+    public async Task The_registered_metadata_is_in_the_status_and_every_event_payload_and_a_timeout_lists_the_missing_slots_less_the_failures()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var silo = await RunningSilo.StartAsync(configure: builder => FakeClock.AddTo(builder, clock));
+        const string Metadata = "{\"course\":\"bio\",\"term\":{\"year\":2026}}";
+        using var ready = await silo.PutAsync("/v1/batches/ready", "{\"expected_essay_ids\":[\"e1\"],\"metadata\":" + Metadata + "}");
+        using var late = await silo.PutAsync("/v1/batches/late", "{\"expected_essay_ids\":[\"e1\",\"e2\",\"e3\"],\"timeout_seconds\":60,\"metadata\":" + Metadata + "}");
+        using var completing = await silo.PostAsync("/v1/batches/ready/content", "{\"text_storage_id\":\"ts-1\"}");
+        using var assigned = await silo.PostAsync("/v1/batches/late/content", "{\"text_storage_id\":\"ts-2\"}");
+        using var failed = await silo.PostAsync("/v1/batches/late/validation-failures", "{\"failure_id\":\"f-1\"}");
+        Assert.Equal(
+            [HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK],
+            new[] { ready, late, completing, assigned, failed }.Select(response => response.StatusCode));
+
+        clock.Advance(TimeSpan.FromSeconds(60));
+        var timedOut = await silo.GetUntilAsync("/v1/batches/late", batch => batch.GetProperty("status").GetString() == "timed_out", "the deadline");
+        using var completedResponse = await silo.GetAsync("/v1/batches/ready");
+        var completed = await completedResponse.JsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(["e2"], timedOut.GetProperty("missing_slots").Strings());
+        Assert.Empty(completed.GetProperty("missing_slots").EnumerateArray());
+        foreach (var (batch, status, type) in new[] { ("ready", completed, "BatchEssaysReady"), ("late", timedOut, "BatchTimedOut") })
+        {
+            AssertMetadata(status.GetProperty("metadata"));
+            using var eventsResponse = await silo.GetAsync($"/v1/batches/{batch}/events");
+            var batchEvent = Assert.Single((await eventsResponse.JsonAsync(HttpStatusCode.OK)).EnumerateArray());
+            Assert.Equal(type, batchEvent.GetProperty("type").GetString());
+            var payload = batchEvent.GetProperty("payload");
+            AssertMetadata(payload.GetProperty("metadata"));
+            Assert.Equal(batch == "late", payload.TryGetProperty("missing_slots", out var missing));
+            if (batch == "late")
+            {
+                Assert.Equal(["e2"], missing.Strings());
+            }
+        }
+
+        static void AssertMetadata(System.Text.Json.JsonElement metadata) =>
+            Assert.Equal(("bio", 2026), (metadata.GetProperty("course").GetString(), metadata.GetProperty("term").GetProperty("year").GetInt32()));
+    }
+
+    [Fact]
     public async Task An_unknown_batch_is_404_batch_not_found_on_every_batch_endpoint()
     {
         await using var silo = await RunningSilo.StartAsync();

@@ -55,6 +55,65 @@ public sealed class MetricsTests
         Assert.Contains("# TYPE orleans_", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Batch_outcome_and_dead_letter_counters_are_exported_at_zero_from_start_up_and_count_each_call()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+        string[] assignments = ["assigned", "already_assigned", "no_slot_available", "batch_closed"];
+        string[] failures = ["recorded", "duplicate", "batch_closed"];
+
+        var fresh = await silo.Client.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE fabric_batch_assignments_total counter\n", fresh, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_batch_validation_failures_total counter\n", fresh, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_webhook_dead_lettered_total counter\n", fresh, StringComparison.Ordinal);
+        Assert.All(assignments, outcome => Assert.Equal(0, Labelled(fresh, "fabric_batch_assignments_total", "outcome", outcome)));
+        Assert.All(failures, outcome => Assert.Equal(0, Labelled(fresh, "fabric_batch_validation_failures_total", "outcome", outcome)));
+        Assert.Equal(0, Labelled(fresh, "fabric_webhook_dead_lettered_total", "kind", "session"));
+        Assert.Equal(0, Labelled(fresh, "fabric_webhook_dead_lettered_total", "kind", "batch"));
+        await Promtool.AssertAcceptsAsync(Families(fresh, "fabric_"));
+
+        using var registered = await silo.PutAsync("/v1/batches/m1", "{\"expected_essay_ids\":[\"e1\",\"e2\"]}");
+        using var assigned = await silo.PostAsync("/v1/batches/m1/content", "{\"text_storage_id\":\"ts-1\"}");
+        using var again = await silo.PostAsync("/v1/batches/m1/content", "{\"text_storage_id\":\"ts-1\"}");
+        using var recorded = await silo.PostAsync("/v1/batches/m1/validation-failures", "{\"failure_id\":\"f-1\"}");
+        using var duplicate = await silo.PostAsync("/v1/batches/m1/validation-failures", "{\"failure_id\":\"f-1\"}");
+        using var closed = await silo.PostAsync("/v1/batches/m1/validation-failures", "{\"failure_id\":\"f-2\"}");
+        using var excess = await silo.PostAsync("/v1/batches/m1/content", "{\"text_storage_id\":\"ts-2\"}");
+        Assert.Equal(
+            [HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.Conflict],
+            new[] { registered, assigned, again, recorded, duplicate, closed, excess }.Select(response => response.StatusCode));
+
+        // The exporter may answer from its scrape cache for a moment: read until the counts show.
+        var counted = await ScrapeUntilAsync(silo, text => Labelled(text, "fabric_batch_validation_failures_total", "outcome", "batch_closed") == 1);
+        Assert.Equal([1, 1, 1, 0], assignments.Select(outcome => Labelled(counted, "fabric_batch_assignments_total", "outcome", outcome)));
+        Assert.Equal([1, 1, 1], failures.Select(outcome => Labelled(counted, "fabric_batch_validation_failures_total", "outcome", outcome)));
+    }
+
+    private static async Task<string> ScrapeUntilAsync(RunningSilo silo, Func<string, bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var text = await silo.Client.GetStringAsync("/metrics");
+            if (condition(text))
+            {
+                return text;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException("The counts did not show in /metrics within 10 s:\n" + text);
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>The value of the one sample of <paramref name="name"/> with <paramref name="label"/>=<paramref name="value"/>.</summary>
+    private static double Labelled(string text, string name, string label, string value) =>
+        Value(Assert.Single(Series(text, name), line => line.Contains($"{label}=\"{value}\"", StringComparison.Ordinal)));
+
     /// <summary>The sample lines of metric <paramref name="name"/> (exactly that name, any labels).</summary>
     private static string[] Series(string text, string name) =>
         [.. text.Split('\n').Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))];

@@ -67,7 +67,7 @@ public sealed class SessionEndpointTests
         Assert.Equal(0, view.GetProperty("turns_completed").GetInt64());
         Assert.False(string.IsNullOrEmpty(view.GetProperty("etag").GetString()));
         Assert.Equal(
-            ["attempts", "delivered_through_seq", "enabled", "last_delivered_at", "last_error", "next_attempt_at", "next_seq", "pending"],
+            ["attempts", "dead_lettered", "delivered_through_seq", "enabled", "last_delivered_at", "last_error", "next_attempt_at", "next_seq", "pending"],
             view.GetProperty("delivery").Names());
         Assert.False(view.GetProperty("delivery").GetProperty("enabled").GetBoolean());
     }

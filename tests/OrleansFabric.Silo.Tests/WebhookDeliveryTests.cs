@@ -67,10 +67,43 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(0, status.GetProperty("delivery").GetProperty("pending").GetInt32());
     }
 
+    [Fact]
+    public async Task With_MaxAttempts_a_turn_that_keeps_failing_is_dead_lettered_and_the_next_turn_is_delivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Statuses.Enqueue(500);
+        receiver.Statuses.Enqueue(503);
+        await using var silo = await RunningSilo.StartAsync(new()
+        {
+            ["Fabric:Sessions:DefaultStrategy"] = "queue",
+            ["Fabric:Sessions:Delivery:WebhookUrl"] = receiver.Url.ToString(),
+            ["Fabric:Sessions:Delivery:InitialBackoffMs"] = "20",
+            ["Fabric:Sessions:Delivery:MaxAttempts"] = "2",
+        });
+
+        using var first = await silo.PostAsync("/v1/messages", """{"message_id":"m1","tenant_id":"t1","agent_id":"a","interlocutor_id":"u1","channel":"custom","text":"one"}""");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var failed = new[] { await receiver.NextAsync(), await receiver.NextAsync() };
+        await silo.GetUntilAsync(Session, json => json.GetProperty("delivery").GetProperty("dead_lettered").GetInt64() == 1, "the dead letter");
+        using var second = await silo.PostAsync("/v1/messages", """{"message_id":"m2","tenant_id":"t1","agent_id":"a","interlocutor_id":"u1","channel":"custom","text":"two"}""");
+        var delivered = await receiver.NextAsync();
+
+        Assert.Equal([500, 503], failed.Select(attempt => attempt.Answered));
+        Assert.All(failed, attempt => Assert.Equal(1L, attempt.Body.GetProperty("seq").GetInt64()));
+        Assert.Equal((200, 2L, "echo: two"), (delivered.Answered, delivered.Body.GetProperty("seq").GetInt64(), delivered.Body.GetProperty("response").GetProperty("text").GetString()));
+        var view = await silo.GetUntilAsync(Session, json => json.GetProperty("delivery").GetProperty("delivered_through_seq").GetInt64() == 2, "the acknowledgement");
+        var delivery = view.GetProperty("delivery");
+        Assert.Equal((0, 1L), (delivery.GetProperty("pending").GetInt32(), delivery.GetProperty("dead_lettered").GetInt64()));
+        var turns = await silo.GetUntilAsync(Session + "/turns", json => json.GetArrayLength() == 2, "both turns kept");
+        Assert.Equal("echo: one", turns[0].GetProperty("response").GetProperty("text").GetString());
+    }
+
     [Theory]
     [InlineData("Fabric:Sessions:Delivery:WebhookUrl", "ftp://example.com/hook")]
     [InlineData("Fabric:Batches:Delivery:WebhookUrl", "/relative")]
     [InlineData("Fabric:Sessions:Delivery:MaxBackoffSeconds", "0")]
+    [InlineData("Fabric:Sessions:Delivery:MaxAttempts", "-1")]
+    [InlineData("Fabric:Batches:Delivery:MaxAttempts", "1000001")]
     public async Task A_bad_delivery_setting_stops_the_silo_naming_the_key(string key, string value)
     {
         var failure = await Assert.ThrowsAsync<Hosting.SiloConfigurationException>(() => RunningSilo.StartAsync(new() { [key] = value }));

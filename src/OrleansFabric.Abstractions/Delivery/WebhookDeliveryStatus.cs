@@ -9,6 +9,7 @@ namespace OrleansFabric;
 /// <param name="NextAttemptAt">When the next attempt is due, while backing off.</param>
 /// <param name="DeliveredThroughSeq">Every message up to this seq was acknowledged (0: none yet).</param>
 /// <param name="LastDeliveredAt">When the last acknowledgement came.</param>
+/// <param name="DeadLettered">Messages given up after <c>Delivery:MaxAttempts</c> failed attempts, over the grain's life.</param>
 [GenerateSerializer]
 [Alias("webhook-delivery-status")]
 public sealed record WebhookDeliveryStatus(
@@ -19,4 +20,5 @@ public sealed record WebhookDeliveryStatus(
     string? LastError,
     DateTimeOffset? NextAttemptAt,
     long DeliveredThroughSeq,
-    DateTimeOffset? LastDeliveredAt);
+    DateTimeOffset? LastDeliveredAt,
+    long DeadLettered);

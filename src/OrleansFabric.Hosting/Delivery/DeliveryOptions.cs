@@ -15,6 +15,12 @@ public sealed class DeliveryOptions
     /// <summary>The longest wait between attempts. Default 60.</summary>
     public int MaxBackoffSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Failed attempts after which a message is dead-lettered (kept in the grain's history,
+    /// counted, removed from the outbox) so that the next one can go. Default 0: retried until a 2xx.
+    /// </summary>
+    public int MaxAttempts { get; set; }
+
     /// <summary>Adds a message naming the key to <paramref name="failures"/> for each bad value under <paramref name="section"/>.</summary>
     public void Validate(string section, ICollection<string> failures)
     {
@@ -27,6 +33,7 @@ public sealed class DeliveryOptions
         Check(TimeoutSeconds, 1, 600, "TimeoutSeconds");
         Check(InitialBackoffMs, 1, 600_000, "InitialBackoffMs");
         Check(MaxBackoffSeconds, 1, 86_400, "MaxBackoffSeconds");
+        Check(MaxAttempts, 0, 1_000_000, "MaxAttempts");
 
         void Check(int value, int min, int max, string key)
         {

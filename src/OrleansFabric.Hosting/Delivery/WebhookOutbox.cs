@@ -11,7 +11,10 @@ namespace OrleansFabric.Hosting.Delivery;
 /// <see cref="OnAttemptedAsync"/>); only when the receiver answered 2xx is the message removed
 /// (another state write) and the next one sent: delivery is in seq order, at least once, with an
 /// <c>Idempotency-Key</c> for the receiver to drop repeats. Failures back off exponentially on a
-/// grain timer. A durable reminder (<see cref="ReminderName"/>) exists while messages are
+/// grain timer. With <see cref="DeliveryOptions.MaxAttempts"/> set, a message that failed that
+/// many attempts (in this activation) is dead-lettered: removed from the outbox in a state write,
+/// counted in the persisted state and in <see cref="WebhookMetrics"/>, logged, and the next
+/// message goes; the grain keeps it in its own history. A durable reminder (<see cref="ReminderName"/>) exists while messages are
 /// pending, so delivery resumes on whichever silo holds the grain after a crash.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its life is the activation's: Stop() cancels the token source, which holds no timer or handle to release.")]
@@ -23,11 +26,13 @@ public sealed partial class WebhookOutbox
     private static readonly TimeSpan WakeUpPeriod = TimeSpan.FromMinutes(1);
 
     private readonly Grain _grain;
+    private readonly WebhookDeliveryKind _kind;
     private readonly IWebhookSender _sender;
     private readonly DeliveryOptions _options;
     private readonly Func<WebhookOutboxState> _state;
     private readonly Func<CancellationToken, Task> _persist;
     private readonly TimeProvider _time;
+    private readonly WebhookMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private long _generation;
@@ -40,10 +45,20 @@ public sealed partial class WebhookOutbox
 
     /// <summary>
     /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>; the grain
-    /// implements <see cref="IWebhookOutboxGrain"/>). <paramref name="state"/> returns the persisted
-    /// outbox inside the grain's current state; <paramref name="persist"/> writes the grain's state.
+    /// implements <see cref="IWebhookOutboxGrain"/>), of <paramref name="kind"/> (the metrics' label).
+    /// <paramref name="state"/> returns the persisted outbox inside the grain's current state;
+    /// <paramref name="persist"/> writes the grain's state.
     /// </summary>
-    public WebhookOutbox(Grain grain, IWebhookSender sender, DeliveryOptions options, Func<WebhookOutboxState> state, Func<CancellationToken, Task> persist, TimeProvider time, ILogger logger)
+    public WebhookOutbox(
+        Grain grain,
+        WebhookDeliveryKind kind,
+        IWebhookSender sender,
+        DeliveryOptions options,
+        Func<WebhookOutboxState> state,
+        Func<CancellationToken, Task> persist,
+        TimeProvider time,
+        WebhookMetrics metrics,
+        ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(grain);
         ArgumentNullException.ThrowIfNull(sender);
@@ -51,13 +66,16 @@ public sealed partial class WebhookOutbox
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(persist);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
         _grain = grain;
+        _kind = kind;
         _sender = sender;
         _options = options;
         _state = state;
         _persist = persist;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
 
         // Pending messages were committed after their reminder was registered.
@@ -81,7 +99,8 @@ public sealed partial class WebhookOutbox
                 _lastError,
                 _nextAttemptAt,
                 state.DeliveredThroughSeq,
-                state.LastDeliveredAt);
+                state.LastDeliveredAt,
+                state.DeadLettered);
         }
     }
 
@@ -166,6 +185,12 @@ public sealed partial class WebhookOutbox
         {
             _attempts++;
             _lastError = error;
+            if (_options.MaxAttempts > 0 && _attempts >= _options.MaxAttempts)
+            {
+                await DeadLetterAsync(seq, error);
+                return;
+            }
+
             var backoff = TimeSpan.FromMilliseconds(Math.Min(
                 _options.InitialBackoffMs * Math.Pow(2, Math.Min(_attempts - 1, 30)),
                 _options.MaxBackoffSeconds * 1000.0));
@@ -241,6 +266,36 @@ public sealed partial class WebhookOutbox
         _retryTimer?.Dispose();
     }
 
+    /// <summary>
+    /// Gives up the oldest message after its last allowed attempt: removes it and counts it in one
+    /// state write, then moves on. Should the write fail, the grain deactivates and its next
+    /// activation tries the message again from the stored outbox.
+    /// </summary>
+    private async Task DeadLetterAsync(long seq, string error)
+    {
+        var state = _state();
+        var attempts = _attempts;
+        _attempts = 0;
+        _lastError = null;
+        _nextAttemptAt = null;
+        if (state.Messages.Count == 0 || state.Messages[0].Seq != seq)
+        {
+            return;
+        }
+
+        state.Messages.RemoveAt(0);
+        state.DeadLettered++;
+        await _persist(CancellationToken.None);
+        _metrics.CountDeadLettered(_kind);
+        LogDeadLettered(_logger, _grain.GetGrainId().ToString(), seq, attempts, error);
+        if (state.Messages.Count == 0)
+        {
+            await ForgetWakeUpAsync();
+        }
+
+        Resume();
+    }
+
     private async Task<string?> SendAsync(OutboxMessage message, CancellationToken stopping)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -277,6 +332,9 @@ public sealed partial class WebhookOutbox
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} failed (attempt {Attempt}); next attempt in {BackoffMs} ms: {Error}")]
     private static partial void LogAttemptFailed(ILogger logger, string grain, long seq, int attempt, double backoffMs, string error);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} dead-lettered after {Attempts} failed attempts; moving on to the next message. Last error: {Error}")]
+    private static partial void LogDeadLettered(ILogger logger, string grain, long seq, int attempts, string error);
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "The outcome of webhook delivery seq {Seq} could not be reported to its grain; its next activation sends it again")]
     private static partial void LogReportLost(ILogger logger, Exception exception, long seq);

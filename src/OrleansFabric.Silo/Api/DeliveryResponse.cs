@@ -7,7 +7,8 @@ namespace OrleansFabric.Silo.Api;
 /// <param name="Attempts">Failed attempts at it so far.</param>
 /// <param name="LastError">Why the last attempt failed.</param>
 /// <param name="NextAttemptAt">When the next attempt is due, while backing off (UTC).</param>
-/// <param name="DeliveredThroughSeq">Every seq up to this one was acknowledged.</param>
+/// <param name="DeliveredThroughSeq">The last acknowledged seq; every earlier one was acknowledged or dead-lettered.</param>
+/// <param name="DeadLettered">Messages given up after <c>Delivery:MaxAttempts</c> failed attempts.</param>
 /// <param name="LastDeliveredAt">When the last acknowledgement came (UTC).</param>
 public sealed record DeliveryResponse(
     bool Enabled,
@@ -17,6 +18,7 @@ public sealed record DeliveryResponse(
     string? LastError,
     DateTime? NextAttemptAt,
     long DeliveredThroughSeq,
+    long DeadLettered,
     DateTime? LastDeliveredAt)
 {
     /// <summary>The response for <paramref name="status"/>.</summary>
@@ -31,6 +33,7 @@ public sealed record DeliveryResponse(
             status.LastError,
             status.NextAttemptAt?.UtcDateTime,
             status.DeliveredThroughSeq,
+            status.DeadLettered,
             status.LastDeliveredAt?.UtcDateTime);
     }
 }

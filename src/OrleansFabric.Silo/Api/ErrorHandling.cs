@@ -3,7 +3,8 @@ namespace OrleansFabric.Silo.Api;
 /// <summary>
 /// The error pipeline: exceptions (<see cref="ApiExceptionHandler"/>), bare error statuses
 /// such as unknown routes (404) and wrong methods (405), and bodies that announce more than
-/// 1 MiB (413 before any byte is read, whatever the route), all as problem+json.
+/// 1 MiB (413 whatever the route, the body discarded and never handed to an endpoint), all as
+/// problem+json.
 /// </summary>
 internal static class ErrorHandling
 {
@@ -29,11 +30,11 @@ internal static class ErrorHandling
             return Problems.ForStatus(http.Response.StatusCode, detail).ExecuteAsync(http);
         });
 
-        // Refuse an announced oversized body before routing and before reading any of it;
-        // Kestrel's MaxRequestBodySize catches bodies that grow past the limit while read.
+        // Refuse an announced oversized body before routing; JsonBody finds chunked ones, and
+        // Kestrel's MaxRequestBodySize catches bodies that grow past the limit elsewhere.
         app.Use((context, next) =>
             context.Request.ContentLength > RequestRules.MaxBodyBytes
-                ? Problems.WriteAsync(context, ErrorCodes.PayloadTooLarge, $"Request bodies are at most {RequestRules.MaxBodyBytes} bytes (this one announces {context.Request.ContentLength}).")
+                ? OversizedBody.RefuseAnnouncedAsync(context)
                 : next(context));
     }
 }

@@ -9,7 +9,8 @@ namespace OrleansFabric.Silo.Api;
 /// Reads JSON request bodies for endpoints with source-generated metadata (register the
 /// request type in <see cref="ApiJsonContext"/>, which uses snake_case and treats
 /// non-nullable members and constructor parameters without defaults as required). Every
-/// failure becomes the problem API.md asks for: 413 <c>payload_too_large</c> past 1 MiB, and
+/// failure becomes the problem API.md asks for: 413 <c>payload_too_large</c> past 1 MiB (after
+/// the rest of the body was discarded, see <see cref="OversizedBody"/>), and
 /// 400 <c>validation_failed</c> naming the field for malformed JSON, wrong types, nulls and
 /// missing required fields. Unknown fields are ignored.
 /// </summary>
@@ -29,10 +30,16 @@ public static class JsonBody
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(typeInfo);
+        var context = request.HttpContext;
         if (request.ContentLength > RequestRules.MaxBodyBytes)
         {
+            await OversizedBody.DiscardAnnouncedAsync(context);
             return TooLarge<T>();
         }
+
+        // This method enforces the 1 MiB itself, so that a body found too large (chunked) is
+        // read to its end and answered, rather than failed by Kestrel mid-stream.
+        OversizedBody.AllowDrain(context);
 
         // The body is read where Kestrel received it (no copy into a stream of our own) and
         // parsed in place when it arrived in one piece, as small bodies do.
@@ -46,6 +53,11 @@ public static class JsonBody
                 if (read.Buffer.Length > RequestRules.MaxBodyBytes)
                 {
                     reader.AdvanceTo(read.Buffer.End);
+                    if (!read.IsCompleted)
+                    {
+                        await OversizedBody.DrainAsync(context);
+                    }
+
                     return TooLarge<T>();
                 }
 
@@ -60,6 +72,7 @@ public static class JsonBody
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            context.Response.Headers.Connection = "close"; // past the drain bound: the rest is not read
             return TooLarge<T>();
         }
 

@@ -6,6 +6,7 @@ using OpenTelemetry.Trace;
 using Orleans.Runtime.Placement;
 using OrleansFabric.Batches;
 using OrleansFabric.Hosting;
+using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Api;
 using OrleansFabric.Silo.Cluster;
@@ -75,7 +76,7 @@ public static class SiloApplication
 
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
@@ -149,7 +150,10 @@ public static class SiloApplication
         app.MapSessionEndpoints();
         app.MapBatchEndpoints();
 
-        // Listen to the meters before the first grain call is counted.
+        // Listen to the meters before the first grain call is counted, and create the fabric's
+        // instruments now, so that their zero-valued series are exported from start-up.
         _ = app.Services.GetRequiredService<MeterReadings>();
+        _ = app.Services.GetRequiredService<BatchMetrics>();
+        _ = app.Services.GetRequiredService<WebhookMetrics>();
     }
 }
