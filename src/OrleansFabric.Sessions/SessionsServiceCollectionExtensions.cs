@@ -19,7 +19,9 @@ public static class SessionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
+        services.TryAddSingleton<BrainGate>();
         services.TryAddSingleton<SessionMetrics>();
+        services.AddHostedService<SessionMetricsStartup>();
         services.TryAddSingleton<TurnNotifications>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBrain>(provider =>
