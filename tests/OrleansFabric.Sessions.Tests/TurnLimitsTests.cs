@@ -204,6 +204,33 @@ public sealed class BrainCapTests(CappedBrainCluster cluster) : IClassFixture<Ca
         Assert.Equal([["1", "2"], ["3", "4"], ["5", "6"], ["7", "8"], ["9"]], rounds);
         Assert.Equal((0, 0), (gate.InFlight, gate.Waiting));
     }
+
+    [Fact]
+    public async Task A_waiting_turn_that_is_superseded_leaves_the_queue()
+    {
+        var gate = cluster.SiloService<BrainGate>();
+        var brain = cluster.Timed;
+        var startedBefore = brain.Started.Count;
+        await cluster.Session(Key("busy-1")).SubmitAsync(Message("m1", "busy 1"));
+        await cluster.Session(Key("busy-2")).SubmitAsync(Message("m1", "busy 2"));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == startedBefore + 2), "two brain calls running");
+        var web = cluster.Session(Key("waiting", "web"));
+        await web.SubmitAsync(Message("m1", "first"));
+        await Until.TrueAsync(() => Task.FromResult(gate.Waiting == 1), "the web turn waiting");
+
+        await web.SubmitAsync(Message("m2", "second"));
+
+        // The superseded turn left the queue; only its successor waits.
+        await Until.TrueAsync(async () => (await web.GetTurnsAsync(0))!.Count == 1, "the superseded turn");
+        Assert.Equal(TurnRecord.Cancelled, (await web.GetTurnsAsync(0))!.Single().Status);
+        await Until.TrueAsync(() => Task.FromResult(gate.Waiting == 1), "the next web turn waiting");
+        Assert.Equal(2, gate.InFlight);
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == startedBefore + 3), "the web turn to start");
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        await Until.TrueAsync(async () => (await web.GetAsync())!.TurnsCompleted == 1, "the web turn");
+        Assert.Equal("first", brain.Started.Last());
+    }
 }
 
 /// <summary>Queue, storage that outlives the silo.</summary>
