@@ -103,6 +103,29 @@ public abstract class SessionCluster : IAsyncLifetime
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+        await WaitForRemindersAsync();
+    }
+
+    /// <summary>
+    /// Waits until the reminder service has started. Its first read of the reminder table can
+    /// fail on a busy machine, and the retry waits on the reminders' clock, which is this
+    /// fixture's fake one: the clock is moved on (before any test runs) until a probe succeeds.
+    /// </summary>
+    private async Task WaitForRemindersAsync()
+    {
+        var probe = GrainFactory.GetGrain<IReminderProbeGrain>("probe");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await probe.ProbeAsync();
+                return;
+            }
+            catch (OrleansException) when (attempt < 5)
+            {
+                Time.Advance(TimeSpan.FromSeconds(30));
+            }
+        }
     }
 
     public async Task DisposeAsync()
