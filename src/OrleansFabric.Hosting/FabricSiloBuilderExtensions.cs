@@ -107,6 +107,10 @@ public static class FabricSiloBuilderExtensions
         }
 
         silo.AddOutgoingGrainCallFilter<RejectedCallRetryFilter>();
+
+        // Grain calls carry the caller's trace (W3C traceparent in the request context), so a
+        // message's HTTP request, its session grain and the turn it starts share one trace.
+        silo.AddActivityPropagation();
         silo.Services.AddSingleton<IWebhookSender, HttpWebhookSender>();
         return silo;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,11 +16,15 @@ namespace OrleansFabric.Sessions;
 /// (<see cref="ISessionTurnGrain.TurnEndedAsync"/>) that commits, in one state write, the turn
 /// record, the removal of the answered messages from the queue, the history and the outbox.
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
+/// Brain calls pass the silo's <see cref="BrainGate"/>, and each attempt has a deadline
+/// (<c>Sessions:TurnTimeoutSeconds</c>) on the grains' clock. A turn runs in a span that
+/// continues the trace of its first message's request.
 /// </summary>
 public sealed partial class SessionGrain(
     [PersistentState("session", PersistenceOptions.StorageName)] IPersistentState<SessionState> state,
     IOptions<SessionsOptions> options,
     IBrain brain,
+    BrainGate gate,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
@@ -74,12 +79,65 @@ public sealed partial class SessionGrain(
     }
 
     /// <inheritdoc/>
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _running?.Controller.RequestCancel();
+        if (_running is { } turn)
+        {
+            // From now on the deactivation, not a TurnEndedAsync call, commits the turn: such a
+            // call would reach the next activation, which knows nothing of this turn.
+            turn.Deactivating = true;
+            if (reason.ReasonCode is DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.Migrating && turn.BrainStarted)
+            {
+                // A stopping or draining silo lets the running brain finish, up to the
+                // deactivation's deadline (Shutdown:DeadlineSeconds), then cancels it.
+                LogAwaitingTurn(logger, _sessionKey, turn.TurnId, turn.TraceId);
+                await CommitOnDeactivationAsync(turn, cancellationToken);
+            }
+            else
+            {
+                // Otherwise (idle, a failed write, a request) the turn is cancelled at once; only a
+                // non-cancellable section that is running delays the end, up to the same deadline.
+                turn.Controller.RequestCancel();
+                await CommitOnDeactivationAsync(turn, cancellationToken);
+            }
+        }
+
         _outbox.Stop();
         metrics.Untrack(_sessionKey, _queue);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Waits (until <paramref name="cancellationToken"/>, then cancels the brain) for the running
+    /// turn's outcome and commits it, unless it was cancelled with nothing to keep: then its
+    /// messages stay pending for the next activation.
+    /// </summary>
+    private async Task CommitOnDeactivationAsync(RunningTurn turn, CancellationToken cancellationToken)
+    {
+        BrainOutcome outcome;
+        try
+        {
+            outcome = await turn.Outcome.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            turn.Controller.RequestCancel();
+            return;
+        }
+
+        if (outcome.Cancelled && outcome.Effects is not { Count: > 0 })
+        {
+            return;
+        }
+
+        try
+        {
+            await CommitTurnAsync(turn, outcome);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Not committed: the messages are still pending in the stored state.
+            LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId);
+        }
     }
 
     /// <inheritdoc/>
@@ -111,7 +169,7 @@ public sealed partial class SessionGrain(
             _resumeRegistered = true;
         }
 
-        Session.Accept(new PendingMessage(message, time.GetUtcNow()));
+        Session.Accept(new PendingMessage(message, time.GetUtcNow(), CurrentTraceParent()));
         await WriteAsync(cancellationToken);
         _acceptedSinceTick = true;
         ReportQueue();
@@ -233,23 +291,33 @@ public sealed partial class SessionGrain(
     {
         _aggregationTimer?.Dispose();
         _aggregationTimer = null;
-        var covered = _strategy is SessionStrategy.Queue or SessionStrategy.Reject
-            ? Session.Pending.Take(1).ToList()
-            : [.. Session.Pending];
-        var turn = new RunningTurn(Guid.NewGuid().ToString("N"), covered, time.GetUtcNow(), new TurnController());
+        var covered = Session.Pending.Take(_strategy is SessionStrategy.Queue or SessionStrategy.Reject ? 1 : Options.MaxMessagesPerTurn).ToList();
+        var traceParent = covered.Select(pending => pending.TraceParent).FirstOrDefault(parent => parent is not null);
+        var turn = new RunningTurn(Guid.NewGuid().ToString("N"), covered, time.GetUtcNow(), new TurnController(), traceParent);
         var input = new BrainInput(
             _key,
             [.. covered.Select(pending => pending.Message)],
-            [.. Session.History]);
+            [.. Session.History],
+            [.. Session.CarriedEffects]);
         _running = turn;
-        LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count);
         var self = this.AsReference<ISessionTurnGrain>();
 
         // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
         _ = Task.Run(
             async () =>
             {
-                var outcome = await ThinkAsync(input, turn.Controller);
+                // The turn's span continues the trace of its first message's request: the brain's
+                // HTTP calls and the turn's log lines carry it.
+                using var activity = SessionTelemetry.Start("session turn", traceParent);
+                activity?.SetTag("fabric.session.turn_id", turn.TurnId);
+                LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count, turn.TraceId);
+                var outcome = await ThinkAsync(input, turn);
+                turn.Outcome.TrySetResult(outcome);
+                if (turn.Deactivating)
+                {
+                    return; // the deactivation commits it
+                }
+
                 try
                 {
                     await self.TurnEndedAsync(turn.TurnId, outcome);
@@ -266,38 +334,60 @@ public sealed partial class SessionGrain(
 
     /// <summary>
     /// Runs the brain off the mailbox, retrying failures (not cancellations) with exponential
-    /// backoff, and never throws: the outcome says what happened. The controller is cancelled by a supersede
-    /// and when the activation ends.
+    /// backoff, and never throws: the outcome says what happened. Each attempt first takes a
+    /// place at the silo's <see cref="BrainGate"/> and is cancelled after
+    /// <c>Sessions:TurnTimeoutSeconds</c> (a failed attempt, even if the brain ignores its token).
+    /// The controller is cancelled by a supersede and when the activation ends; a turn waiting
+    /// at the gate then leaves its queue.
     /// </summary>
-    private async Task<BrainOutcome> ThinkAsync(BrainInput input, TurnController controller)
+    private async Task<BrainOutcome> ThinkAsync(BrainInput input, RunningTurn turn)
     {
+        var controller = turn.Controller;
         var cancellationToken = controller.Token;
+        var timeout = TimeSpan.FromSeconds(Options.TurnTimeoutSeconds);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var reply = await brain.RespondAsync(input, controller, cancellationToken);
-                return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested);
+                using (await gate.EnterAsync(turn.FirstMessageAt, cancellationToken))
+                {
+                    turn.BrainStarted = true;
+
+                    // A retry learns what earlier attempts of this turn already did.
+                    var effects = controller.Effects;
+                    var attemptInput = effects.Count == 0 ? input : input with { PriorEffects = [.. input.PriorEffects, .. effects] };
+                    using var deadline = new CancellationTokenSource(timeout, time);
+                    using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                    try
+                    {
+                        var reply = await brain.RespondAsync(attemptInput, controller, attemptCancellation.Token).WaitAsync(attemptCancellation.Token);
+                        return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested, controller.Effects);
+                    }
+                    catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
+                    {
+                        throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
+                    }
+                }
             }
             catch (Exception) when (controller.IsCancellationRequested)
             {
-                return new BrainOutcome(null, null, Cancelled: true);
+                return new BrainOutcome(null, null, Cancelled: true, controller.Effects);
             }
-            catch (Exception exception) when (attempt < BrainAttempts && exception is not OperationCanceledException)
+            catch (Exception exception) when (attempt < BrainAttempts)
             {
-                LogBrainRetry(logger, exception, _sessionKey, attempt);
+                LogBrainRetry(logger, exception, _sessionKey, attempt, turn.TraceId);
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1)), time, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
-                    return new BrainOutcome(null, null, Cancelled: true);
+                    return new BrainOutcome(null, null, Cancelled: true, controller.Effects);
                 }
             }
             catch (Exception exception)
             {
-                return new BrainOutcome(null, exception.Message, Cancelled: false);
+                return new BrainOutcome(null, exception.Message, Cancelled: false, controller.Effects);
             }
         }
     }
@@ -314,7 +404,13 @@ public sealed partial class SessionGrain(
         // Should the commit fail, WriteAsync drops the activation: a fresh one reloads the stored
         // state and runs the turn again (its messages are still pending there).
         await CommitTurnAsync(turn, outcome);
-        _outbox.Resume();
+
+        // The webhook send that the commit may start continues the turn's trace.
+        using (SessionTelemetry.Start("session delivery", turn.TraceParent))
+        {
+            _outbox.Resume();
+        }
+
         ScheduleNextTurn();
     }
 
@@ -337,7 +433,8 @@ public sealed partial class SessionGrain(
         var ids = turn.Covered.Select(pending => pending.Message.MessageId).ToList();
         var seq = Session.NextSeq;
         var reply = status == TurnRecord.Completed ? outcome.Text : null;
-        var record = new TurnRecord(turn.TurnId, seq, status, ids, reply, status == TurnRecord.Failed ? outcome.Error : null, turn.StartedAt, now);
+        var effects = outcome.Effects is { Count: > 0 } done ? done : null;
+        var record = new TurnRecord(turn.TurnId, seq, status, ids, reply, status == TurnRecord.Failed ? outcome.Error : null, turn.StartedAt, now, effects);
         Exchange? exchange = null;
         if (reply is not null)
         {
@@ -359,7 +456,7 @@ public sealed partial class SessionGrain(
             }
         }
 
-        LogTurnEnded(logger, _sessionKey, turn.TurnId, status);
+        LogTurnEnded(logger, _sessionKey, turn.TurnId, status, turn.TraceId);
         ReportQueue();
         notifications.Notify(_sessionKey);
     }
@@ -407,20 +504,70 @@ public sealed partial class SessionGrain(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private sealed record RunningTurn(string TurnId, List<PendingMessage> Covered, DateTimeOffset StartedAt, TurnController Controller);
+    /// <summary>
+    /// The W3C traceparent of the call being served (with Orleans' activity propagation, a span
+    /// of the message's HTTP request), or null.
+    /// </summary>
+    private static string? CurrentTraceParent() =>
+        Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id
+        : RequestContext.Get("traceparent") as string;
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "Session {SessionKey} started turn {TurnId} over {Messages} messages")]
-    private static partial void LogTurnStarted(ILogger logger, string sessionKey, string turnId, int messages);
+    /// <summary>The running turn; its outcome is set off the scheduler, everything else is the grain's.</summary>
+    private sealed class RunningTurn(string turnId, List<PendingMessage> covered, DateTimeOffset startedAt, TurnController controller, string? traceParent)
+    {
+        private volatile bool _brainStarted;
+        private volatile bool _deactivating;
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Session {SessionKey} ended turn {TurnId}: {Status}")]
-    private static partial void LogTurnEnded(ILogger logger, string sessionKey, string turnId, string status);
+        public string TurnId { get; } = turnId;
+
+        public List<PendingMessage> Covered { get; } = covered;
+
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public TurnController Controller { get; } = controller;
+
+        /// <summary>The W3C traceparent of the first message's request that had one.</summary>
+        public string? TraceParent { get; } = traceParent;
+
+        /// <summary>The trace id, for log lines (empty without a trace).</summary>
+        public string TraceId { get; } = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context.TraceId.ToHexString() : string.Empty;
+
+        /// <summary>The brain-call queue orders turns by this.</summary>
+        public DateTimeOffset FirstMessageAt => Covered[0].ReceivedAt;
+
+        /// <summary>Set once the brain's outcome is known.</summary>
+        public TaskCompletionSource<BrainOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The brain got its place at the gate (the turn is no longer only waiting).</summary>
+        public bool BrainStarted
+        {
+            get => _brainStarted;
+            set => _brainStarted = value;
+        }
+
+        /// <summary>The activation is ending: its deactivation commits the turn.</summary>
+        public bool Deactivating
+        {
+            get => _deactivating;
+            set => _deactivating = value;
+        }
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "Session {SessionKey} started turn {TurnId} over {Messages} messages (trace {TraceId})")]
+    private static partial void LogTurnStarted(ILogger logger, string sessionKey, string turnId, int messages, string traceId);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Session {SessionKey} ended turn {TurnId}: {Status} (trace {TraceId})")]
+    private static partial void LogTurnEnded(ILogger logger, string sessionKey, string turnId, string status, string traceId);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Session {SessionKey}: a new message supersedes turn {TurnId}")]
     private static partial void LogSuperseding(ILogger logger, string sessionKey, string turnId);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Session {SessionKey}: brain attempt {Attempt} failed; retrying")]
-    private static partial void LogBrainRetry(ILogger logger, Exception exception, string sessionKey, int attempt);
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Session {SessionKey}: brain attempt {Attempt} failed; retrying (trace {TraceId})")]
+    private static partial void LogBrainRetry(ILogger logger, Exception exception, string sessionKey, int attempt, string traceId);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Debug, Message = "Session {SessionKey}: the outcome of turn {TurnId} could not be handed back; the next activation runs the turn again")]
     private static partial void LogOutcomeLost(ILogger logger, Exception exception, string sessionKey, string turnId);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Session {SessionKey}: the silo stops; turn {TurnId} may finish before the deactivation's deadline (trace {TraceId})")]
+    private static partial void LogAwaitingTurn(ILogger logger, string sessionKey, string turnId, string traceId);
 }

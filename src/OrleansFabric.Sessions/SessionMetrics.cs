@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.Sessions.Brains;
 
 namespace OrleansFabric.Sessions;
 
@@ -25,9 +26,10 @@ public sealed class SessionMetrics : IDisposable
     private readonly TimeProvider _time;
 
     /// <summary>Creates the instruments; ages are measured on the grains' clock, the one that stamps the messages.</summary>
-    public SessionMetrics(IMeterFactory meterFactory, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time)
+    public SessionMetrics(IMeterFactory meterFactory, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time, BrainGate gate)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(gate);
         _time = time;
         _meter = meterFactory.Create(MeterName);
         _turnDuration = _meter.CreateHistogram<double>("fabric_turn_duration_seconds", "s", "Time from a turn's start to its end.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
@@ -36,6 +38,23 @@ public sealed class SessionMetrics : IDisposable
         _messageToResponse = _meter.CreateHistogram<double>("fabric_message_response_seconds", "s", "Time from a message's acceptance to the commit of the turn that answered it.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
         _meter.CreateObservableGauge("fabric_session_queue_depth", ObserveDepth, description: "Unanswered messages in the sessions active on this silo, by tenant, channel and strategy.");
         _meter.CreateObservableGauge("fabric_session_oldest_pending_seconds", ObserveOldest, description: "Age of the oldest unanswered message in the sessions active on this silo, by tenant, channel and strategy.");
+        _meter.CreateObservableGauge("fabric_brain_calls_in_flight", () => gate.InFlight, description: "Brain calls running on this silo (at most Sessions:Brain:MaxConcurrentCalls).");
+        _meter.CreateObservableGauge("fabric_brain_calls_waiting", () => gate.Waiting, description: "Brain calls waiting for a place under Sessions:Brain:MaxConcurrentCalls on this silo.");
+        _meter.CreateObservableCounter("fabric_brain_calls_waited_total", () => gate.WaitedTotal, description: "Brain calls that had to wait for a place under Sessions:Brain:MaxConcurrentCalls.");
+    }
+
+    /// <summary>
+    /// Reports every counter and histogram family at zero, so that they exist from start-up
+    /// (dashboards and alerts see 0, not no data, on a fresh silo). Called once the exporters
+    /// listen (<see cref="SessionMetricsStartup"/>). The histograms get an observation of zero
+    /// seconds under <c>status="none"</c>, a series no turn ever reports.
+    /// </summary>
+    internal void ReportZeros()
+    {
+        _turns.Add(0);
+        _cancelled.Add(0);
+        _turnDuration.Record(0, new KeyValuePair<string, object?>("status", "none"));
+        _messageToResponse.Record(0, new KeyValuePair<string, object?>("status", "none"));
     }
 
     /// <inheritdoc/>

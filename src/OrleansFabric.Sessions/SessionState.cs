@@ -49,6 +49,13 @@ public sealed class SessionState
     [Id(6)]
     public WebhookOutboxState Outbox { get; set; } = new();
 
+    /// <summary>
+    /// Effects of cancelled or failed turns not yet answered by a completed turn: the next
+    /// turn's brain receives them, so what already happened is not done again.
+    /// </summary>
+    [Id(7)]
+    public List<string> CarriedEffects { get; set; } = [];
+
     private HashSet<string> RecentIndex => _recentIndex ??= new HashSet<string>(RecentMessageIds, StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="messageId"/> is one of the last 1,000 accepted.</summary>
@@ -82,6 +89,11 @@ public sealed class SessionState
             Turns.RemoveRange(0, Turns.Count - keepTurns);
         }
 
+        if (turn.Status != TurnRecord.Completed && turn.Effects is { Count: > 0 } effects)
+        {
+            CarriedEffects.AddRange(effects);
+        }
+
         if (turn.Status == TurnRecord.Cancelled)
         {
             return;
@@ -95,6 +107,7 @@ public sealed class SessionState
         }
 
         TurnsCompleted++;
+        CarriedEffects.Clear();
         if (exchange is not null)
         {
             History.Add(exchange);

@@ -29,6 +29,12 @@ public sealed class SessionsOptions
     /// <summary>How often a session with unanswered messages is woken up by a durable reminder (so a silo's death delays, never drops, an answer). Default 10, at least 10 (Orleans' shortest reminder period here).</summary>
     public int ResumeCheckSeconds { get; set; } = 10;
 
+    /// <summary>How long one brain attempt may take before it is cancelled and counts as a failed attempt, whatever the brain. Default 120.</summary>
+    public int TurnTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>The most messages one turn takes; the rest form the next turn. Default 50.</summary>
+    public int MaxMessagesPerTurn { get; set; } = 50;
+
     /// <summary>The brain.</summary>
     public BrainOptions Brain { get; set; } = new();
 
@@ -73,6 +79,12 @@ public sealed class BrainOptions
 
     /// <summary>The echo brain's thinking time. Default 0.</summary>
     public int DelayMs { get; set; }
+
+    /// <summary>
+    /// The most brain calls that run at once on a silo; turns beyond it wait, in order of their
+    /// first message, so that a slow model provider is not flooded. Default 64.
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; } = 64;
 
     /// <summary>The openai brain's endpoint (<c>Fabric:Sessions:Brain:OpenAi</c>).</summary>
     public OpenAiOptions OpenAi { get; set; } = new();

@@ -24,6 +24,9 @@ internal sealed class SessionsOptionsValidator : IValidateOptions<SessionsOption
         Range(options.TurnHistory, 1, 100_000, "TurnHistory");
         Range(options.ResumeCheckSeconds, 10, 3600, "ResumeCheckSeconds");
         Range(options.Brain.DelayMs, 0, 600_000, "Brain:DelayMs");
+        Range(options.TurnTimeoutSeconds, 1, 3600, "TurnTimeoutSeconds");
+        Range(options.MaxMessagesPerTurn, 1, 100_000, "MaxMessagesPerTurn");
+        Range(options.Brain.MaxConcurrentCalls, 1, 100_000, "Brain:MaxConcurrentCalls");
         if (string.Equals(options.Brain.Kind, BrainOptions.OpenAiKind, StringComparison.OrdinalIgnoreCase))
         {
             var openAi = options.Brain.OpenAi;

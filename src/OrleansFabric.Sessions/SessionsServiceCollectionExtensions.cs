@@ -20,8 +20,10 @@ public static class SessionsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
+        services.TryAddSingleton<BrainGate>();
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.AddHostedService<SessionMetricsStartup>();
         services.TryAddSingleton<TurnNotifications>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBrain>(provider =>

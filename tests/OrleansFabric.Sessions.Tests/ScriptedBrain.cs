@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using OrleansFabric.Sessions.Brains;
 
@@ -24,7 +25,7 @@ public sealed class ScriptedBrain : IBrain
 
     public async Task<BrainReply> RespondAsync(BrainInput input, TurnController turn, CancellationToken cancellationToken)
     {
-        var call = new BrainCall(input, turn, cancellationToken);
+        var call = new BrainCall(input, turn, cancellationToken) { Activity = Activity.Current };
         _calls.Enqueue(call);
         _arrived.Writer.TryWrite(call);
         if (Interlocked.Decrement(ref _failNext) >= 0)
@@ -83,6 +84,9 @@ public sealed record BrainCall(BrainInput Input, TurnController Turn, Cancellati
     public TaskCompletionSource<BrainReply> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IEnumerable<string> Texts => Input.Messages.Select(message => message.Text);
+
+    /// <summary>The activity current in the brain when it was called.</summary>
+    public Activity? Activity { get; init; }
 
     public void Answer(string text) => Reply.SetResult(new BrainReply(text));
 }

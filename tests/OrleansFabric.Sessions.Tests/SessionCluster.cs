@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Core.Internal;
@@ -46,6 +47,16 @@ public abstract class SessionCluster : IAsyncLifetime
     /// <summary>The grain storage "fabric" when it is a <see cref="FlakyGrainStorage"/>; null: memory storage.</summary>
     public virtual FlakyGrainStorage? Storage => null;
 
+    /// <summary>One brain for every session; null: a <see cref="ScriptedBrain"/> per session key.</summary>
+    public virtual IBrain? SharedBrain => null;
+
+    /// <summary>What the silo logged (the fabric's categories from Debug up).</summary>
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>The silo's service of type <typeparamref name="T"/>.</summary>
+    public T SiloService<T>()
+        where T : notnull => Cluster.GetSiloServiceProvider(Cluster.Primary!.SiloAddress).GetRequiredService<T>();
+
     /// <summary>The <c>Fabric:Sessions</c> settings of this cluster.</summary>
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
 
@@ -89,8 +100,32 @@ public abstract class SessionCluster : IAsyncLifetime
         }
 
         builder.AddSiloBuilderConfigurator<Configurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+        await WaitForRemindersAsync();
+    }
+
+    /// <summary>
+    /// Waits until the reminder service has started. Its first read of the reminder table can
+    /// fail on a busy machine, and the retry waits on the reminders' clock, which is this
+    /// fixture's fake one: the clock is moved on (before any test runs) until a probe succeeds.
+    /// </summary>
+    private async Task WaitForRemindersAsync()
+    {
+        var probe = GrainFactory.GetGrain<IReminderProbeGrain>("probe");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await probe.ProbeAsync();
+                return;
+            }
+            catch (OrleansException) when (attempt < 5)
+            {
+                Time.Advance(TimeSpan.FromSeconds(30));
+            }
+        }
     }
 
     public async Task DisposeAsync()
@@ -119,10 +154,13 @@ public abstract class SessionCluster : IAsyncLifetime
             }
 
             siloBuilder.UseInMemoryReminderService();
+            siloBuilder.AddActivityPropagation();
             siloBuilder.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(10));
             var services = siloBuilder.Services;
             services.AddSessions(siloBuilder.Configuration);
-            services.AddSingleton<IBrain>(new BrainRouter(cluster));
+            services.AddSingleton<IBrain>(cluster.SharedBrain ?? new BrainRouter(cluster));
+            services.AddSingleton<ILoggerProvider>(cluster.Logs);
+            services.Configure<LoggerFilterOptions>(filters => filters.AddFilter<LogCapture>("OrleansFabric", LogLevel.Debug));
             services.AddSingleton<IWebhookSender>(new WebhookRouter(cluster));
             services.AddSingleton<TimeProvider>(cluster.Time);
             services.AddKeyedSingleton<TimeProvider>("Orleans.Grains", cluster.Time);
@@ -132,6 +170,11 @@ public abstract class SessionCluster : IAsyncLifetime
                 services.AddKeyedSingleton(area, TimeProvider.System);
             }
         }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddActivityPropagation();
     }
 
     private sealed class BrainRouter(SessionCluster cluster) : IBrain

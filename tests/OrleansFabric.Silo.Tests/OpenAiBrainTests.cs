@@ -11,7 +11,8 @@ public sealed class OpenAiBrainTests
     private static BrainInput Input(params string[] texts) => new(
         s_session,
         [.. texts.Select((text, i) => new IncomingMessage($"m{i}", text, null, null))],
-        [new Exchange(["my name is Ada"], "hello Ada")]);
+        [new Exchange(["my name is Ada"], "hello Ada")],
+        []);
 
     private static OpenAiOptions Options(FakeChatCompletions fake, int timeoutSeconds = 30) => new()
     {

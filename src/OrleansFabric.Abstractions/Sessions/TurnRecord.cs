@@ -9,6 +9,10 @@ namespace OrleansFabric.Sessions;
 /// <param name="Error">Why the turn failed (failed turns only).</param>
 /// <param name="StartedAt">When the brain was started.</param>
 /// <param name="CompletedAt">When the turn ended.</param>
+/// <param name="Effects">
+/// What the brain's non-cancellable sections returned in this turn (side effects that already
+/// happened, such as a payment); kept even when the turn was cancelled, so they are never run twice.
+/// </param>
 [GenerateSerializer]
 [Alias("turn-record")]
 public sealed record TurnRecord(
@@ -19,7 +23,8 @@ public sealed record TurnRecord(
     string? ResponseText,
     string? Error,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt)
+    DateTimeOffset CompletedAt,
+    IReadOnlyList<string>? Effects = null)
 {
     /// <summary>The brain answered and the answer was committed.</summary>
     public const string Completed = "completed";

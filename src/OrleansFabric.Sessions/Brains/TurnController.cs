@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace OrleansFabric.Sessions.Brains;
 
 /// <summary>
@@ -8,6 +10,7 @@ public sealed class TurnController : IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
     private readonly Lock _lock = new();
+    private readonly List<string> _effects = [];
     private int _protectedSections;
     private bool _cancelPending;
 
@@ -26,7 +29,25 @@ public sealed class TurnController : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="action"/> to completion even if the turn is superseded meanwhile.</summary>
+    /// <summary>
+    /// What the non-cancellable sections that completed returned, in order (a string as is,
+    /// anything else as JSON): side effects that happened and must not be repeated.
+    /// </summary>
+    public IReadOnlyList<string> Effects
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _effects];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> to completion even if the turn is superseded meanwhile, and
+    /// records what it returned in <see cref="Effects"/>.
+    /// </summary>
     public async Task<T> RunNonCancellableAsync<T>(Func<Task<T>> action)
     {
         ArgumentNullException.ThrowIfNull(action);
@@ -37,7 +58,14 @@ public sealed class TurnController : IDisposable
 
         try
         {
-            return await action().ConfigureAwait(false);
+            var result = await action().ConfigureAwait(false);
+            var effect = result as string ?? JsonSerializer.Serialize(result);
+            lock (_lock)
+            {
+                _effects.Add(effect);
+            }
+
+            return result;
         }
         finally
         {

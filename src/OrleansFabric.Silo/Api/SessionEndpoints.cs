@@ -156,5 +156,6 @@ internal static class SessionEndpoints
         turn.Status == TurnRecord.Completed && turn.ResponseText is { } text ? new TurnResponseText(text) : null,
         turn.Status == TurnRecord.Failed ? turn.Error ?? "The brain failed." : null,
         turn.StartedAt.UtcDateTime,
-        turn.CompletedAt.UtcDateTime);
+        turn.CompletedAt.UtcDateTime,
+        turn.Effects is { Count: > 0 } effects ? effects : null);
 }

@@ -11,6 +11,7 @@ namespace OrleansFabric.Silo.Api;
 /// <param name="Error">Why the turn failed; present for failed turns only.</param>
 /// <param name="StartedAt">When the brain was started (UTC).</param>
 /// <param name="CompletedAt">When the turn ended (UTC).</param>
+/// <param name="Effects">What the brain's non-cancellable sections returned (side effects that happened, even in a cancelled turn); absent when none ran.</param>
 public sealed record TurnResponse(
     string TurnId,
     long Seq,
@@ -19,4 +20,5 @@ public sealed record TurnResponse(
     TurnResponseText? Response,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error,
     DateTime StartedAt,
-    DateTime CompletedAt);
+    DateTime CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Effects = null);

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net;
+using System.Threading.Channels;
+using OrleansFabric.Sessions.Brains;
+
+namespace OrleansFabric.Silo.Tests;
+
+[Collection(RunsAlone.Name)]
+public sealed class TraceAndStartupMetricsTests
+{
+    [Fact]
+    public async Task Session_metric_families_are_exported_from_start_up_before_any_session_exists()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+
+        var text = await silo.Client.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE fabric_turns_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_turns_cancelled_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_turn_duration_seconds histogram\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_message_response_seconds histogram\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_brain_calls_in_flight gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_brain_calls_waiting gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains(text.Split('\n'), line => line.StartsWith("fabric_turns_total{", StringComparison.Ordinal) && line.Split(' ')[1] == "0");
+    }
+
+    [Fact]
+    public async Task The_traceparent_of_a_message_request_reaches_the_brain()
+    {
+        var brain = new TracingBrain();
+        await using var silo = await MessageEndpointTests.StartAsync(brain);
+        var traceId = ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+        {
+            Content = new StringContent("""{"message_id":"m1","tenant_id":"t1","agent_id":"a","interlocutor_id":"traced","channel":"custom","text":"hi"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        using var response = await silo.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(traceId, await brain.Traces.Reader.ReadAsync(timeout.Token));
+    }
+
+    private sealed class TracingBrain : IBrain
+    {
+        public Channel<ActivityTraceId?> Traces { get; } = Channel.CreateUnbounded<ActivityTraceId?>();
+
+        public Task<BrainReply> RespondAsync(BrainInput input, TurnController turn, CancellationToken cancellationToken)
+        {
+            Traces.Writer.TryWrite(Activity.Current?.TraceId);
+            return Task.FromResult(new BrainReply("ok"));
+        }
+    }
+}
