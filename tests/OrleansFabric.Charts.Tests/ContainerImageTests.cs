@@ -18,11 +18,9 @@ public sealed class ContainerImageTests(PublishedSiloFixture published, HelmFixt
     /// <summary>
     /// Families the alerts read that a fresh silo does not export: the error counter appears once
     /// a write fails (orleans_storage_write_errors_total: Orleans' StorageInstruments, beside the
-    /// latency histogram); the brain backlog gauge and the webhook dead-letter counter are being
-    /// added to the silo.
+    /// latency histogram).
     /// </summary>
-    internal static readonly string[] s_alertFamiliesNotExportedYet =
-        ["orleans_storage_write_errors_total", "fabric_brain_calls_waiting", "fabric_webhook_dead_lettered_total"];
+    internal static readonly string[] s_alertFamiliesNotExportedYet = ["orleans_storage_write_errors_total"];
 
     private static DockerStage Build => s_dockerfile.Stages[0];
 
