@@ -22,6 +22,12 @@ switch (command)
         }
 
         return await IngestBenchmarks.RunAsync(options);
+    case "batches":
+        return await BatchBenchmarks.RunAsync(options);
+    case "sessions":
+        return await SessionBenchmarks.RunAsync(options);
+    case "failover":
+        return await FailoverBenchmarks.RunAsync(options);
     case "calls":
         await CallsBenchmarks.RunAsync(options);
         return 0;
