@@ -1,0 +1,9 @@
+namespace OrleansFabric.Benchmarks;
+
+/// <summary>A grain that does nothing: the cost of a local call itself.</summary>
+public interface INoopGrain : IGrainWithStringKey
+{
+    Task NoopAsync();
+
+    ValueTask<int> EchoAsync(int value);
+}

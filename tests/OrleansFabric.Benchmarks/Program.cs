@@ -1,0 +1,37 @@
+using OrleansFabric.Benchmarks;
+
+// Load benchmarks of the fabric on Orleans; results are Markdown rows for docs/benchmarks.md.
+// Build the solution in Release, then run from the build output (it starts the silo from its own
+// build output beside it):
+//   dotnet tests/OrleansFabric.Benchmarks/bin/Release/net10.0/OrleansFabric.Benchmarks.dll <command> [--option value ...]
+// Commands (see docs/benchmarks.md for each one's options and what it measures):
+//   ingest    [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--silo-warmup 20] [--rounds 3] [--targets kestrel,embedded,postgres,kestrel-postgres] [--server-gc true]   (needs wrk)
+//   batches   [--concurrency 32] [--batches 100] [--rounds 3]
+//   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
+//   failover  [--rounds 3] [--grains 200]
+//   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
+var command = args.FirstOrDefault() ?? "help";
+var options = Options.Parse([.. args.Skip(1)]);
+Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+switch (command)
+{
+    case "ingest":
+        if (options.Get("server-gc", "true") == "true" && !System.Runtime.GCSettings.IsServerGC)
+        {
+            return await IngestBenchmarks.RunUnderServerGcAsync(args);
+        }
+
+        return await IngestBenchmarks.RunAsync(options);
+    case "batches":
+        return await BatchBenchmarks.RunAsync(options);
+    case "sessions":
+        return await SessionBenchmarks.RunAsync(options);
+    case "failover":
+        return await FailoverBenchmarks.RunAsync(options);
+    case "calls":
+        await CallsBenchmarks.RunAsync(options);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls [--option value ...] (see docs/benchmarks.md)");
+        return 2;
+}
