@@ -57,7 +57,9 @@ public static class FabricSiloBuilderExtensions
         if (clustering.IsCluster)
         {
             var advertised = clustering.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : FirstNonLoopbackAddress();
-            silo.ConfigureEndpoints(advertised, clustering.SiloPort, clustering.GatewayPort, listenOnAnyHostAddress: true);
+            // A loopback address (a developer's machine, the fault tests) is listened on alone;
+            // any other (a pod's IP) on every interface, as containers expect.
+            silo.ConfigureEndpoints(advertised, clustering.SiloPort, clustering.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         }
         else
         {

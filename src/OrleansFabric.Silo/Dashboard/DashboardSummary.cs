@@ -74,9 +74,13 @@ internal static class DashboardSummary
             Latency(readings["fabric_message_response_seconds"]));
     }
 
-    /// <summary>Sums a histogram's series (they share the instrument's bounds) and estimates its quantiles.</summary>
+    /// <summary>
+    /// Sums a histogram's series (they share the instrument's bounds) and estimates its quantiles,
+    /// leaving out the zero the silo records at start-up (status "none") so that the family exists.
+    /// </summary>
     private static LatencySummary Latency(IEnumerable<SeriesReading> series)
     {
+        series = series.Where(reading => reading.Label("status") != "none");
         IReadOnlyList<double> bounds = [];
         long[]? cumulative = null;
         long count = 0;
