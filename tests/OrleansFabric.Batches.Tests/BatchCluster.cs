@@ -84,6 +84,30 @@ public abstract class BatchCluster : IAsyncLifetime
         builder.AddSiloBuilderConfigurator<Configurator>();
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+        await WaitForRemindersAsync();
+    }
+
+    /// <summary>
+    /// Waits until the reminder service has started. Its first read of the reminder table can
+    /// fail on a busy machine, and the retry waits on the reminders' clock, which is this
+    /// fixture's fake one: the clock is moved on (before any test runs) until a batch, whose
+    /// registration registers its deadline reminder first, can be registered.
+    /// </summary>
+    private async Task WaitForRemindersAsync()
+    {
+        var probe = Batch("reminder-probe");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await probe.RegisterAsync(new BatchDefinition(["probe"], 604_800, null));
+                return;
+            }
+            catch (OrleansException) when (attempt < 5)
+            {
+                Time.Advance(TimeSpan.FromSeconds(30));
+            }
+        }
     }
 
     public async Task DisposeAsync()
