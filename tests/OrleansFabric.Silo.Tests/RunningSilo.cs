@@ -20,8 +20,9 @@ internal sealed class RunningSilo : IAsyncDisposable
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>
-    /// Command-line arguments for an in-process silo: an ephemeral HTTP port on 127.0.0.1 and its
-    /// own free silo and gateway ports (several silos share the test process), then <paramref name="settings"/>.
+    /// Command-line arguments for an in-process silo: an ephemeral HTTP port on 127.0.0.1, its
+    /// own free silo and gateway ports (several silos share the test process), a short shutdown
+    /// deadline, then <paramref name="settings"/> (which may override any of them).
     /// </summary>
     public static string[] Arguments(IReadOnlyDictionary<string, string?>? settings = null) =>
     [
@@ -29,6 +30,10 @@ internal sealed class RunningSilo : IAsyncDisposable
         "--environment", "Testing",
         $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
         $"--Fabric:Clustering:GatewayPort={FreePort.Next()}",
+
+        // A stopping silo lets a running turn finish for this long: tests that end with a brain
+        // held open would otherwise wait the default 25 s each when they dispose their silo.
+        "--Fabric:Shutdown:DeadlineSeconds=2",
         .. Settings.Arguments(settings ?? new Dictionary<string, string?>()),
     ];
 
