@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Batches.Tests;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using OrleansFabric.Sessions.Brains;
+using OrleansFabric.TestKit;
 using static OrleansFabric.Sessions.Tests.Messages;
 
 namespace OrleansFabric.Sessions.Tests;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Orleans.Serialization;
 using Orleans.Storage;
 
-namespace OrleansFabric.Batches.Tests;
+namespace OrleansFabric.TestKit;
 
 /// <summary>
 /// Grain storage in memory whose next <see cref="FailNextWrites"/> writes throw, as a database
@@ -30,9 +30,12 @@ public sealed class FlakyGrainStorage : IGrainStorage
         return this;
     }
 
-    /// <summary>The durable state of <paramref name="grain"/>, or default when none is stored.</summary>
-    public T? Stored<T>(GrainId grain, string stateName) =>
-        _records.TryGetValue((grain, stateName), out var record) ? Serializer.Deserialize<T>(record.Data) : default;
+    /// <summary>
+    /// The durable state of <paramref name="grain"/>, or default when none is stored; read with
+    /// <paramref name="serializer"/> when given (the silo's is gone once it stopped).
+    /// </summary>
+    public T? Stored<T>(GrainId grain, string stateName, Serializer? serializer = null) =>
+        _records.TryGetValue((grain, stateName), out var record) ? (serializer ?? Serializer).Deserialize<T>(record.Data) : default;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
