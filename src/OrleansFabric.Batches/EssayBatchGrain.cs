@@ -54,7 +54,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         _failureIds.UnionWith(Batch.ValidationFailures.Select(failure => failure.FailureId));
-        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Batch, webhook, options.Value.Delivery, () => Batch.Outbox, WriteAsync, time, webhookMetrics, logger);
+        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Batch, webhook, options.Value.Delivery, () => Batch.Outbox, change => Batch.ChangeOutbox(change), WriteAsync, time, webhookMetrics, logger);
         _outbox.Resume();
         StartDeadlineTimer();
         return Task.CompletedTask;
@@ -79,20 +79,13 @@ public sealed partial class EssayBatchGrain(
             return existing.SameAs(definition) ? RegisterBatchResult.Unchanged : RegisterBatchResult.Conflict;
         }
 
-        var now = time.GetUtcNow();
         var timeout = TimeSpan.FromSeconds(definition.TimeoutSeconds);
 
         // The reminder first: a batch that exists always has a deadline that will fire. Its first
         // tick is the deadline; should that tick be missed (the silo holding the batch died then),
         // the next comes within DeadlineRecheck, on whichever silo holds the batch by then.
         await this.RegisterOrUpdateReminder(DeadlineReminder, timeout, DeadlineRecheck, cancellationToken);
-        Batch.Registered = true;
-        Batch.ExpectedEssayIds = [.. definition.ExpectedEssayIds];
-        Batch.TimeoutSeconds = definition.TimeoutSeconds;
-        Batch.Metadata = definition.Metadata;
-        Batch.CreatedAt = now;
-        Batch.Deadline = now + timeout;
-        Batch.Phase = BatchPhase.Collecting;
+        Batch.Register(definition, time.GetUtcNow());
         await WriteAsync(cancellationToken);
         StartDeadlineTimer();
         metrics.BatchChanged(_batchId, Batch);
@@ -225,7 +218,7 @@ public sealed partial class EssayBatchGrain(
 
         var slot = Batch.ExpectedEssayIds[Batch.Assignments.Count];
         var assignment = new SlotAssignment(slot, content.TextStorageId, content.OriginalFileName, time.GetUtcNow());
-        Batch.Assignments.Add(assignment);
+        Batch.Assign(assignment);
         _byContent[content.TextStorageId] = assignment;
         var completed = CompleteIfReady();
         await WriteAsync(cancellationToken);
@@ -260,7 +253,7 @@ public sealed partial class EssayBatchGrain(
             await _outbox.PrepareAsync(); // this failure completes the batch
         }
 
-        Batch.ValidationFailures.Add(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
+        Batch.RecordFailure(new RecordedValidationFailure(failure.FailureId, failure.FileName, failure.ErrorCode, failure.Message, time.GetUtcNow()));
         _failureIds.Add(failure.FailureId);
         var completed = CompleteIfReady();
         await WriteAsync(cancellationToken);
@@ -281,10 +274,7 @@ public sealed partial class EssayBatchGrain(
             return false;
         }
 
-        var now = time.GetUtcNow();
-        Batch.Phase = BatchPhase.Completed;
-        Batch.CompletedAt = now;
-        AppendEvent(BatchEvent.EssaysReady, now, includeMissing: false);
+        End(BatchPhase.Completed, BatchEvent.EssaysReady, includeMissing: false);
         return true;
     }
 
@@ -297,10 +287,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         await _outbox.PrepareAsync();
-        var now = time.GetUtcNow();
-        Batch.Phase = BatchPhase.TimedOut;
-        Batch.CompletedAt = now;
-        AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
+        End(BatchPhase.TimedOut, BatchEvent.TimedOut, includeMissing: true);
         await WriteAsync(CancellationToken.None);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
         metrics.BatchChanged(_batchId, Batch);
@@ -329,8 +316,10 @@ public sealed partial class EssayBatchGrain(
         _deadlineTimer = this.RegisterGrainTimer(TimeOutIfDueAsync, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    private void AppendEvent(string type, DateTimeOffset at, bool includeMissing)
+    /// <summary>Ends the batch with its terminal event (its payload names the missing slots on a timeout) and puts the event in the outbox.</summary>
+    private void End(BatchPhase phase, string type, bool includeMissing)
     {
+        var at = time.GetUtcNow();
         var payload = new JsonObject
         {
             ["batch_id"] = _batchId,
@@ -349,7 +338,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, payload.ToJsonString());
-        Batch.Events.Add(batchEvent);
+        Batch.End(phase, at, batchEvent);
         _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => new JsonObject
         {
             ["batch_id"] = _batchId,

@@ -38,6 +38,11 @@ public sealed record FabricSettings(ClusteringOptions Clustering, PersistenceOpt
             problems.Add($"{PersistenceOptions.Section}:Provider={Persistence.Provider} is refused with {ClusteringOptions.Section}:Provider={Clustering.Provider}: a cluster never keeps acknowledged data in one process's memory (set {PersistenceOptions.Section}:Provider={PersistenceOptions.AdoNetProvider}).");
         }
 
+        if (!Persistence.IsJournal && !string.Equals(Persistence.GrainStorage, PersistenceOptions.OrleansGrainStorage, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{PersistenceOptions.Section}:GrainStorage must be {PersistenceOptions.JournalGrainStorage} or {PersistenceOptions.OrleansGrainStorage} (got '{Persistence.GrainStorage}').");
+        }
+
         if (Persistence.MaxPoolSize is < 1 or > 1000)
         {
             problems.Add($"{PersistenceOptions.Section}:MaxPoolSize must be between 1 and 1000 (got {Persistence.MaxPoolSize}).");

@@ -10,6 +10,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
 using OrleansFabric.Client;
 using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Hosting.Persistence;
@@ -128,24 +129,43 @@ public static class FabricSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(persistence);
+        silo.Services.TryAddSingleton<JournalMetrics>();
         if (persistence.IsAdoNet)
         {
             var connectionString = Pooled(persistence.ConnectionString!, persistence.MaxPoolSize);
-            silo.AddAdoNetGrainStorage(PersistenceOptions.StorageName, adoNet =>
+            if (persistence.IsJournal)
             {
-                adoNet.Invariant = "Npgsql";
-                adoNet.ConnectionString = connectionString;
-            });
+                silo.Services.AddSingleton(_ => new PostgreSqlJournalStore(connectionString));
+                AddJournalGrainStorage<PostgreSqlJournalStore>(silo);
+            }
+            else
+            {
+                silo.AddAdoNetGrainStorage(PersistenceOptions.StorageName, adoNet =>
+                {
+                    adoNet.Invariant = "Npgsql";
+                    adoNet.ConnectionString = connectionString;
+                });
+            }
+
             silo.UseAdoNetReminderService(adoNet =>
             {
                 adoNet.Invariant = "Npgsql";
                 adoNet.ConnectionString = connectionString;
             });
-            silo.Services.AddSingleton(new PostgreSqlSchemaTarget(connectionString, PostgreSqlSchemaParts.Persistence | PostgreSqlSchemaParts.Reminders));
+            silo.Services.AddSingleton(new PostgreSqlSchemaTarget(connectionString, PostgreSqlSchemaParts.Persistence | PostgreSqlSchemaParts.Reminders | PostgreSqlSchemaParts.Journal));
         }
         else
         {
-            silo.AddMemoryGrainStorage(PersistenceOptions.StorageName);
+            if (persistence.IsJournal)
+            {
+                silo.Services.AddSingleton<MemoryJournalStore>();
+                AddJournalGrainStorage<MemoryJournalStore>(silo);
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(PersistenceOptions.StorageName);
+            }
+
             silo.UseInMemoryReminderService();
         }
 
@@ -164,6 +184,14 @@ public static class FabricSiloBuilderExtensions
         silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(10));
         return silo;
     }
+
+    private static void AddJournalGrainStorage<TStore>(ISiloBuilder silo)
+        where TStore : IJournalStore =>
+        silo.Services.AddGrainStorage(PersistenceOptions.StorageName, (services, _) => new JournalGrainStorage(
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            services.GetRequiredService<TStore>(),
+            services.GetRequiredService<Serializer>(),
+            services.GetRequiredService<JournalMetrics>()));
 
     /// <summary><paramref name="connectionString"/> with a <c>Maximum Pool Size</c> when it names none.</summary>
     internal static string Pooled(string connectionString, int maxPoolSize)

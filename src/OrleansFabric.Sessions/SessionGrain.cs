@@ -68,7 +68,7 @@ public sealed partial class SessionGrain(
         _strategy = Options.StrategyFor(key.Channel);
         _queue = metrics.Track(_sessionKey, key, _strategy);
         _resumeRegistered = Session.Pending.Count > 0;
-        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Session, webhook, Options.Delivery, () => Session.Outbox, WriteAsync, time, webhookMetrics, logger);
+        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Session, webhook, Options.Delivery, () => Session.Outbox, change => Session.ChangeOutbox(change), WriteAsync, time, webhookMetrics, logger);
 
         // Messages accepted before a crash or hand-off are answered now, and committed
         // answers the webhook has not acknowledged are delivered.

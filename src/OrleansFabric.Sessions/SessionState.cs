@@ -1,16 +1,20 @@
 using OrleansFabric.Hosting.Delivery;
+using OrleansFabric.Hosting.Persistence;
 using OrleansFabric.Sessions.Brains;
+using OrleansFabric.Sessions.Journal;
 
 namespace OrleansFabric.Sessions;
 
 /// <summary>
 /// The persisted state of one session: the queue of accepted messages, the ids remembered for
 /// duplicate detection, the last turns, the brain's bounded history and the webhook outbox.
-/// Accepting a message and ending a turn are each one write of this state.
+/// Accepting a message and ending a turn are each one write of this state; every change is a
+/// journal entry (<see cref="MessageAccepted"/>, <see cref="TurnEnded"/>, an <see cref="OutboxChange"/>),
+/// so with the fabric's storage a write appends the entry alone, whatever the session remembers.
 /// </summary>
 [GenerateSerializer]
 [Alias("session-state")]
-public sealed class SessionState
+public sealed class SessionState : JournaledState
 {
     /// <summary>How many accepted message ids a session remembers to detect duplicates.</summary>
     public const int RememberedMessageIds = 1000;
@@ -65,6 +69,43 @@ public sealed class SessionState
     public void Accept(PendingMessage accepted)
     {
         ArgumentNullException.ThrowIfNull(accepted);
+        Record(new MessageAccepted(accepted));
+    }
+
+    /// <summary>
+    /// A turn's outcome: its record; unless it was cancelled, its messages leave the queue (a
+    /// cancelled turn's messages join the next turn); a completed turn adds its exchange.
+    /// </summary>
+    public void EndTurn(TurnRecord turn, Exchange? exchange, int keepTurns)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        Record(new TurnEnded(turn, exchange, keepTurns));
+    }
+
+    /// <summary>Changes the webhook outbox.</summary>
+    public void ChangeOutbox(OutboxChange change) => Record(change);
+
+    /// <inheritdoc/>
+    protected override void Apply(object entry)
+    {
+        switch (entry)
+        {
+            case MessageAccepted accepted:
+                Queue(accepted.Message);
+                break;
+            case TurnEnded ended:
+                End(ended.Turn, ended.Exchange, ended.KeepTurns);
+                break;
+            case OutboxChange change:
+                Outbox.Apply(change);
+                break;
+            default:
+                throw new InvalidOperationException($"A session state cannot apply {entry}.");
+        }
+    }
+
+    private void Queue(PendingMessage accepted)
+    {
         Pending.Add(accepted);
         RecentMessageIds.Add(accepted.Message.MessageId);
         RecentIndex.Add(accepted.Message.MessageId);
@@ -75,13 +116,8 @@ public sealed class SessionState
         }
     }
 
-    /// <summary>
-    /// A turn's outcome: its record; unless it was cancelled, its messages leave the queue (a
-    /// cancelled turn's messages join the next turn); a completed turn adds its exchange.
-    /// </summary>
-    public void EndTurn(TurnRecord turn, Exchange? exchange, int keepTurns)
+    private void End(TurnRecord turn, Exchange? exchange, int keepTurns)
     {
-        ArgumentNullException.ThrowIfNull(turn);
         Turns.Add(turn);
         NextSeq = turn.Seq + 1;
         if (Turns.Count > keepTurns)

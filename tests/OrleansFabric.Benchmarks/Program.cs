@@ -9,6 +9,7 @@ using OrleansFabric.Benchmarks;
 //   batches   [--concurrency 32] [--batches 100] [--rounds 3]
 //   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   failover  [--rounds 3] [--grains 200]
+//   writes    [--messages 200] [--long-history 1000]
 //   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
 var command = args.FirstOrDefault() ?? "help";
 var options = Options.Parse([.. args.Skip(1)]);
@@ -28,10 +29,12 @@ switch (command)
         return await SessionBenchmarks.RunAsync(options);
     case "failover":
         return await FailoverBenchmarks.RunAsync(options);
+    case "writes":
+        return await WritesBenchmarks.RunAsync(options);
     case "calls":
         await CallsBenchmarks.RunAsync(options);
         return 0;
     default:
-        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls [--option value ...] (see docs/benchmarks.md)");
+        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|writes|calls [--option value ...] (see docs/benchmarks.md)");
         return 2;
 }

@@ -16,11 +16,13 @@ namespace OrleansFabric.Hosting.Tests;
 /// </summary>
 public sealed class DurableSiloTests
 {
-    [Fact]
-    public async Task A_message_and_a_batch_acknowledged_by_one_silo_are_there_for_the_next_on_the_same_database()
+    [Theory]
+    [InlineData("Journal")]
+    [InlineData("Orleans")]
+    public async Task A_message_and_a_batch_acknowledged_by_one_silo_are_there_for_the_next_on_the_same_database(string grainStorage)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("durable");
-        await using (var first = await StartAsync(database))
+        await using (var first = await StartAsync(database, grainStorage))
         {
             using var accepted = await first.Client.PostAsJsonAsync("/v1/messages", Message("m1", "hello"));
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -29,7 +31,7 @@ public sealed class DurableSiloTests
             await first.Client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{Session}/turns?after=0&wait_seconds=10");
         }
 
-        await using var second = await StartAsync(database);
+        await using var second = await StartAsync(database, grainStorage);
         var turns = await second.Client.GetFromJsonAsync<JsonElement>($"/v1/sessions/{Session}/turns?after=0&wait_seconds=10");
         var turn = Assert.Single(turns.EnumerateArray());
         Assert.Equal(["m1"], turn.GetProperty("message_ids").EnumerateArray().Select(id => id.GetString()));
@@ -39,11 +41,13 @@ public sealed class DurableSiloTests
         Assert.Equal(("b1-1", "already_assigned"), (again.GetProperty("essay_id").GetString(), again.GetProperty("outcome").GetString()));
     }
 
-    [Fact]
-    public async Task A_write_that_lost_its_ETag_race_fails_changes_nothing_and_the_next_call_reloads()
+    [Theory]
+    [InlineData("Journal", "update fabric_journal set version = version + 1")]
+    [InlineData("Orleans", "update orleans_grain_state set version = version + 1")]
+    public async Task A_write_that_lost_its_ETag_race_fails_changes_nothing_and_the_next_call_reloads(string grainStorage, string otherWriter)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("etag");
-        await using var silo = await StartAsync(database);
+        await using var silo = await StartAsync(database, grainStorage);
         (await silo.Client.PutAsJsonAsync("/v1/batches/b1", new { expected_count = 3, timeout_seconds = 600 })).EnsureSuccessStatusCode();
         (await silo.Client.PostAsJsonAsync("/v1/batches/b1/content", new { text_storage_id = "ts-1" })).EnsureSuccessStatusCode();
 
@@ -51,7 +55,7 @@ public sealed class DurableSiloTests
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync();
-            await using var bump = new NpgsqlCommand("update orleans_grain_state set version = version + 1", connection);
+            await using var bump = new NpgsqlCommand(otherWriter, connection);
             Assert.Equal(1, await bump.ExecuteNonQueryAsync());
         }
 
@@ -71,13 +75,13 @@ public sealed class DurableSiloTests
     private static object Message(string id, string text) =>
         new { message_id = id, tenant_id = "t1", agent_id = "a", interlocutor_id = "u1", channel = "web", text };
 
-    private static async Task<Silo> StartAsync(string database)
+    private static async Task<Silo> StartAsync(string database, string grainStorage)
     {
         var app = SiloApplication.Build(
             [
                 "--urls", "http://127.0.0.1:0", "--environment", "Testing",
                 $"--Fabric:Clustering:SiloPort={FreePort.Next()}", $"--Fabric:Clustering:GatewayPort={FreePort.Next()}",
-                "--Fabric:Persistence:Provider=AdoNet", $"--Fabric:Persistence:ConnectionString={database}",
+                "--Fabric:Persistence:Provider=AdoNet", $"--Fabric:Persistence:ConnectionString={database}", $"--Fabric:Persistence:GrainStorage={grainStorage}",
             ],
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();

@@ -27,7 +27,7 @@ public sealed class PostgreSqlSchemaTests
 
         Assert.Equal(s_queryKeys.Order(StringComparer.Ordinal), await QueryKeysAsync(database));
         Assert.Equal(
-            ["orleans_fabric_schema", "orleans_grain_state", "orleans_membership", "orleans_membership_version", "orleans_reminder", "orleansquery"],
+            ["fabric_journal", "fabric_journal_entry", "orleans_fabric_schema", "orleans_grain_state", "orleans_membership", "orleans_membership_version", "orleans_reminder", "orleansquery"],
             await ScalarsAsync(database, "select table_name from information_schema.tables where table_schema = 'public' order by table_name"));
     }
 

@@ -30,6 +30,7 @@ public sealed partial class WebhookOutbox
     private readonly IWebhookSender _sender;
     private readonly DeliveryOptions _options;
     private readonly Func<WebhookOutboxState> _state;
+    private readonly Action<OutboxChange> _change;
     private readonly Func<CancellationToken, Task> _persist;
     private readonly TimeProvider _time;
     private readonly WebhookMetrics _metrics;
@@ -47,7 +48,8 @@ public sealed partial class WebhookOutbox
     /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>; the grain
     /// implements <see cref="IWebhookOutboxGrain"/>), of <paramref name="kind"/> (the metrics' label).
     /// <paramref name="state"/> returns the persisted outbox inside the grain's current state;
-    /// <paramref name="persist"/> writes the grain's state.
+    /// <paramref name="change"/> makes a change of it (the owner records it in its journal and
+    /// applies it); <paramref name="persist"/> writes the grain's state.
     /// </summary>
     public WebhookOutbox(
         Grain grain,
@@ -55,6 +57,7 @@ public sealed partial class WebhookOutbox
         IWebhookSender sender,
         DeliveryOptions options,
         Func<WebhookOutboxState> state,
+        Action<OutboxChange> change,
         Func<CancellationToken, Task> persist,
         TimeProvider time,
         WebhookMetrics metrics,
@@ -64,6 +67,7 @@ public sealed partial class WebhookOutbox
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(persist);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -73,6 +77,7 @@ public sealed partial class WebhookOutbox
         _sender = sender;
         _options = options;
         _state = state;
+        _change = change;
         _persist = persist;
         _time = time;
         _metrics = metrics;
@@ -129,7 +134,7 @@ public sealed partial class WebhookOutbox
         ArgumentNullException.ThrowIfNull(body);
         if (Enabled)
         {
-            _state().Messages.Add(new OutboxMessage(idempotencyKey, seq, body()));
+            _change(new OutboxAdded(new OutboxMessage(idempotencyKey, seq, body())));
         }
     }
 
@@ -217,9 +222,7 @@ public sealed partial class WebhookOutbox
             return;
         }
 
-        state.Messages.RemoveAt(0);
-        state.DeliveredThroughSeq = seq;
-        state.LastDeliveredAt = _time.GetUtcNow();
+        _change(new OutboxDelivered(seq, _time.GetUtcNow()));
 
         // Should this write fail, the grain deactivates and its next activation starts over from
         // the stored outbox, which still holds the message (the receiver drops the repeat).
@@ -283,8 +286,7 @@ public sealed partial class WebhookOutbox
             return;
         }
 
-        state.Messages.RemoveAt(0);
-        state.DeadLettered++;
+        _change(new OutboxDeadLettered(seq));
         await _persist(CancellationToken.None);
         _metrics.CountDeadLettered(_kind);
         LogDeadLettered(_logger, _grain.GetGrainId().ToString(), seq, attempts, error);

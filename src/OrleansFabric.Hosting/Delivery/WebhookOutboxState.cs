@@ -1,6 +1,6 @@
 namespace OrleansFabric.Hosting.Delivery;
 
-/// <summary>The persisted part of a <see cref="WebhookOutbox"/>: a field of the owning grain's state.</summary>
+/// <summary>The persisted part of a <see cref="WebhookOutbox"/>: a field of the owning grain's state, changed only through <see cref="Apply"/>.</summary>
 [GenerateSerializer]
 [Alias("webhook-outbox-state")]
 public sealed class WebhookOutboxState
@@ -20,4 +20,26 @@ public sealed class WebhookOutboxState
     /// <summary>Messages given up after <see cref="DeliveryOptions.MaxAttempts"/> failed attempts, ever (kept here so the count survives reactivation).</summary>
     [Id(3)]
     public long DeadLettered { get; set; }
+
+    /// <summary>Applies <paramref name="change"/> (the owner records it as one of its journal entries).</summary>
+    public void Apply(OutboxChange change)
+    {
+        switch (change)
+        {
+            case OutboxAdded added:
+                Messages.Add(added.Message);
+                break;
+            case OutboxDelivered delivered when Messages.Count > 0 && Messages[0].Seq == delivered.Seq:
+                Messages.RemoveAt(0);
+                DeliveredThroughSeq = delivered.Seq;
+                LastDeliveredAt = delivered.At;
+                break;
+            case OutboxDeadLettered deadLettered when Messages.Count > 0 && Messages[0].Seq == deadLettered.Seq:
+                Messages.RemoveAt(0);
+                DeadLettered++;
+                break;
+            default:
+                throw new InvalidOperationException($"The outbox cannot apply {change}: its oldest message is {(Messages.Count > 0 ? Messages[0].Seq : null)}.");
+        }
+    }
 }

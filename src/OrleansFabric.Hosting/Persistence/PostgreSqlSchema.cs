@@ -112,6 +112,21 @@ public static class PostgreSqlSchema
         );
         """;
 
+    // The fabric's journaled grain storage: per state a version and a snapshot, and the entries appended after it.
+    private const string JournalDdl = """
+        CREATE TABLE IF NOT EXISTS fabric_journal (
+            key text NOT NULL PRIMARY KEY,
+            version bigint NOT NULL,
+            snapshot bytea NULL
+        );
+        CREATE TABLE IF NOT EXISTS fabric_journal_entry (
+            key text NOT NULL,
+            seq bigint NOT NULL,
+            entry bytea NOT NULL,
+            PRIMARY KEY (key, seq)
+        );
+        """;
+
     // CREATE INDEX IF NOT EXISTS takes its SHARE lock on the table before it notices the index exists, which would stall
     // running silos' reminder writes until this transaction commits; looking the index up first avoids that.
     private const string RemindersDdl = """
@@ -317,6 +332,7 @@ public static class PostgreSqlSchema
         (PostgreSqlSchemaParts.Clustering, ClusteringDdl, s_clusteringQueries),
         (PostgreSqlSchemaParts.Persistence, PersistenceDdl, s_persistenceQueries),
         (PostgreSqlSchemaParts.Reminders, RemindersDdl, s_reminderQueries),
+        (PostgreSqlSchemaParts.Journal, JournalDdl, []),
     ];
 
     /// <summary>

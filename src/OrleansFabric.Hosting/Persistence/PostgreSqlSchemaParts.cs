@@ -1,7 +1,7 @@
 namespace OrleansFabric.Hosting.Persistence;
 
 /// <summary>
-/// Selects which Orleans ADO.NET provider schemas <see cref="PostgreSqlSchema.EnsureAsync"/> creates.
+/// Selects which schemas (Orleans' ADO.NET providers', the fabric's journal) <see cref="PostgreSqlSchema.EnsureAsync"/> creates.
 /// </summary>
 [Flags]
 public enum PostgreSqlSchemaParts
@@ -18,6 +18,9 @@ public enum PostgreSqlSchemaParts
     /// <summary>Reminder table and queries (Microsoft.Orleans.Reminders.AdoNet).</summary>
     Reminders = 4,
 
+    /// <summary>The fabric's journaled grain storage (<see cref="PostgreSqlJournalStore"/>).</summary>
+    Journal = 8,
+
     /// <summary>Every part.</summary>
-    All = Clustering | Persistence | Reminders,
+    All = Clustering | Persistence | Reminders | Journal,
 }

@@ -7,6 +7,7 @@ using Orleans.Runtime.Placement;
 using OrleansFabric.Batches;
 using OrleansFabric.Hosting;
 using OrleansFabric.Hosting.Delivery;
+using OrleansFabric.Hosting.Persistence;
 using OrleansFabric.Sessions;
 using OrleansFabric.Silo.Api;
 using OrleansFabric.Silo.Cluster;
@@ -76,7 +77,7 @@ public static class SiloApplication
 
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {

@@ -1,0 +1,38 @@
+namespace OrleansFabric.Hosting.Persistence;
+
+/// <summary>
+/// A <see cref="JournaledState"/>'s place in its journal: the stored version it reflects, the
+/// sizes that decide when the next write is a snapshot, and the entries recorded since the
+/// last write.
+/// </summary>
+internal sealed class JournalCursor(long version, long snapshotBytes, long entryBytes)
+{
+    /// <summary>The stored version the state reflects, the unwritten entries aside.</summary>
+    public long Version { get; private set; } = version;
+
+    /// <summary>The size of the stored snapshot.</summary>
+    public long SnapshotBytes { get; private set; } = snapshotBytes;
+
+    /// <summary>The size of the entries stored after the snapshot.</summary>
+    public long EntryBytes { get; private set; } = entryBytes;
+
+    /// <summary>Entries recorded since the last write, oldest first.</summary>
+    public List<object> Unwritten { get; } = [];
+
+    /// <summary>The first <paramref name="entries"/> unwritten entries were appended, making the stored version <paramref name="version"/>.</summary>
+    public void Appended(long version, int entries, long bytes)
+    {
+        Version = version;
+        EntryBytes += bytes;
+        Unwritten.RemoveRange(0, entries);
+    }
+
+    /// <summary>A snapshot holding the first <paramref name="entries"/> unwritten entries was stored as version <paramref name="version"/>.</summary>
+    public void Snapshotted(long version, int entries, long bytes)
+    {
+        Version = version;
+        SnapshotBytes = bytes;
+        EntryBytes = 0;
+        Unwritten.RemoveRange(0, entries);
+    }
+}
