@@ -22,7 +22,7 @@ namespace OrleansFabric.Benchmarks;
 /// </summary>
 internal static class IngestBenchmarks
 {
-    private static readonly string[] s_targets = ["kestrel", "embedded", "postgres", "kestrel-postgres"];
+    private static readonly string[] s_targets = ["kestrel", "embedded", "postgres", "postgres-orleans", "kestrel-postgres"];
 
     /// <summary>How long a silo may take to answer every accepted message after a run.</summary>
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromMinutes(3);
@@ -84,7 +84,7 @@ internal static class IngestBenchmarks
                     rows.Add(Row(round, "silo process, embedded default (Localhost, memory)", embedded.Run, selected.Contains("kestrel") ? Ratio(medians, "embedded silo", embedded.Run.Rate, bare.Rate, "bare Kestrel") : string.Empty, (embedded.DrainSeconds, embedded.Lost)));
                 }
 
-                if (selected.Contains("postgres") || selected.Contains("kestrel-postgres"))
+                if (selected.Contains("postgres") || selected.Contains("postgres-orleans") || selected.Contains("kestrel-postgres"))
                 {
                     await using var server = await PostgresServer.StartAsync();
                     var postmaster = await PostmasterAsync(server.ConnectionString);
@@ -97,6 +97,19 @@ internal static class IngestBenchmarks
                             ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("ingest"),
                         }, medians);
                         lost += durable.Lost;
+                    }
+
+                    // The same silo with Orleans' own ADO.NET grain storage (Persistence:GrainStorage=Orleans), side by side.
+                    var stock = default((WrkResult Run, double DrainSeconds, long Lost));
+                    if (selected.Contains("postgres-orleans"))
+                    {
+                        stock = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster, new Dictionary<string, string>(StringComparer.Ordinal)
+                        {
+                            ["Fabric__Persistence__Provider"] = "AdoNet",
+                            ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("ingest"),
+                            ["Fabric__Persistence__GrainStorage"] = "Orleans",
+                        }, medians, "silo, PostgreSQL, Orleans' ADO.NET storage");
+                        lost += stock.Lost;
                     }
 
                     var upserting = default(WrkResult);
@@ -117,8 +130,14 @@ internal static class IngestBenchmarks
                     RecordShares(medians, after, before);
                     if (selected.Contains("postgres"))
                     {
-                        rows.Add(Row(round, "silo process, PostgreSQL (AdoNet; each 202 durable)", durable.Run, Ratio(medians, "PostgreSQL silo", durable.Run.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
+                        rows.Add(Row(round, "silo process, PostgreSQL (journaled storage; each 202 durable)", durable.Run, Ratio(medians, "PostgreSQL silo", durable.Run.Rate, pgbench, "pgbench"), (durable.DrainSeconds, durable.Lost)));
                         Add(medians, "PostgreSQL silo p99 ms", durable.Run.P99);
+                    }
+
+                    if (selected.Contains("postgres-orleans"))
+                    {
+                        var versus = selected.Contains("postgres") ? "; journaled " + Ratio(medians, "PostgreSQL silo, journaled", durable.Run.Rate, stock.Run.Rate, "Orleans' storage") : string.Empty;
+                        rows.Add(Row(round, "silo process, PostgreSQL (Orleans' ADO.NET storage; each 202 durable)", stock.Run, Ratio(medians, "PostgreSQL silo, Orleans' storage", stock.Run.Rate, pgbench, "pgbench") + versus, (stock.DrainSeconds, stock.Lost)));
                     }
 
                     if (selected.Contains("kestrel-postgres"))
@@ -268,7 +287,7 @@ internal static class IngestBenchmarks
     /// <c>GET /v1/sessions/{key}</c>.
     /// </summary>
     private static async Task<(WrkResult Run, double DrainSeconds, long Lost)> MeasureSiloAsync(
-        Load load, int warmUp, int sessions, int postmaster, Dictionary<string, string> extra, Dictionary<string, List<double>> medians)
+        Load load, int warmUp, int sessions, int postmaster, Dictionary<string, string> extra, Dictionary<string, List<double>> medians, string? label = null)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -282,7 +301,7 @@ internal static class IngestBenchmarks
         }
 
         var durable = postmaster > 0;
-        var name = durable ? "silo, PostgreSQL" : "silo, embedded";
+        var name = label ?? (durable ? "silo, PostgreSQL" : "silo, embedded");
         await using var silo = await BenchSilo.StartReadyAsync(settings);
         using var http = new HttpClient { BaseAddress = silo.Address, Timeout = TimeSpan.FromSeconds(30) };
         var url = new Uri(silo.Address, "/v1/messages");
