@@ -15,7 +15,8 @@ namespace OrleansFabric.Batches;
 /// its terminal event in the same state write. The deadline is a durable reminder, so it
 /// fires on whichever silo holds the batch then (a grain timer makes it exact while the
 /// batch is active); a deadline tick for a completed batch does nothing. The terminal event
-/// also enters the batch's webhook outbox in that same write.
+/// also enters the batch's webhook outbox in that same write, with the trace of the request
+/// that ended the batch (none for a timeout), which every delivery attempt continues.
 /// </summary>
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch", PersistenceOptions.StorageName)] IPersistentState<BatchState> state,
@@ -284,7 +285,7 @@ public sealed partial class EssayBatchGrain(
         var now = time.GetUtcNow();
         Batch.Phase = BatchPhase.Completed;
         Batch.CompletedAt = now;
-        AppendEvent(BatchEvent.EssaysReady, now, includeMissing: false);
+        AppendEvent(BatchEvent.EssaysReady, now, includeMissing: false, GrainCallTrace.TraceParent());
         return true;
     }
 
@@ -300,7 +301,7 @@ public sealed partial class EssayBatchGrain(
         var now = time.GetUtcNow();
         Batch.Phase = BatchPhase.TimedOut;
         Batch.CompletedAt = now;
-        AppendEvent(BatchEvent.TimedOut, now, includeMissing: true);
+        AppendEvent(BatchEvent.TimedOut, now, includeMissing: true, traceParent: null);
         await WriteAsync(CancellationToken.None);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
         metrics.BatchChanged(_batchId, Batch);
@@ -329,7 +330,8 @@ public sealed partial class EssayBatchGrain(
         _deadlineTimer = this.RegisterGrainTimer(TimeOutIfDueAsync, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    private void AppendEvent(string type, DateTimeOffset at, bool includeMissing)
+    /// <summary>Records an event and enters it in the outbox; its deliveries continue <paramref name="traceParent"/>.</summary>
+    private void AppendEvent(string type, DateTimeOffset at, bool includeMissing, string? traceParent)
     {
         var payload = new JsonObject
         {
@@ -350,14 +352,18 @@ public sealed partial class EssayBatchGrain(
 
         var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, payload.ToJsonString());
         Batch.Events.Add(batchEvent);
-        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => new JsonObject
-        {
-            ["batch_id"] = _batchId,
-            ["seq"] = batchEvent.Seq,
-            ["type"] = batchEvent.Type,
-            ["at"] = at.UtcDateTime,
-            ["payload"] = payload.DeepClone(),
-        }.ToJsonString());
+        _outbox.Add(
+            $"{_batchId}:{batchEvent.Seq}",
+            batchEvent.Seq,
+            () => new JsonObject
+            {
+                ["batch_id"] = _batchId,
+                ["seq"] = batchEvent.Seq,
+                ["type"] = batchEvent.Type,
+                ["at"] = at.UtcDateTime,
+                ["payload"] = payload.DeepClone(),
+            }.ToJsonString(),
+            traceParent);
     }
 
     /// <summary>
