@@ -16,7 +16,7 @@ namespace OrleansFabric.Sessions;
 /// (<see cref="ISessionTurnGrain.TurnEndedAsync"/>) that commits, in one state write, the turn
 /// record, the removal of the answered messages from the queue, the history and the outbox.
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
-/// Brain calls pass the silo's <see cref="BrainGate"/>, and each attempt has a deadline
+/// Brain calls pass the silo's <see cref="BrainCircuitBreaker"/> and <see cref="BrainGate"/>, and each attempt has a deadline
 /// (<c>Sessions:TurnTimeoutSeconds</c>) on the grains' clock. A turn runs in a span that
 /// continues the trace of its first message's request; its answer enters the outbox with the
 /// turn's span as trace parent, so every webhook attempt at it continues that trace too.
@@ -26,6 +26,7 @@ public sealed partial class SessionGrain(
     IOptions<SessionsOptions> options,
     IBrain brain,
     BrainGate gate,
+    BrainCircuitBreaker breaker,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
@@ -336,8 +337,9 @@ public sealed partial class SessionGrain(
 
     /// <summary>
     /// Runs the brain off the mailbox, retrying failures (not cancellations) with exponential
-    /// backoff, and never throws: the outcome says what happened. Each attempt first takes a
-    /// place at the silo's <see cref="BrainGate"/> and is cancelled after
+    /// backoff, and never throws: the outcome says what happened. Each attempt first asks the
+    /// silo's <see cref="BrainCircuitBreaker"/> (an open circuit fails it at once), then takes a
+    /// place at the silo's <see cref="BrainGate"/>, and is cancelled after
     /// <c>Sessions:TurnTimeoutSeconds</c> (a failed attempt, even if the brain ignores its token).
     /// The controller is cancelled by a supersede and when the activation ends; a turn waiting
     /// at the gate then leaves its queue.
@@ -351,24 +353,36 @@ public sealed partial class SessionGrain(
         {
             try
             {
-                using (await gate.EnterAsync(turn.FirstMessageAt, cancellationToken))
+                // An open circuit refuses the attempt here (a failed attempt), before it waits for a place.
+                using var permit = breaker.Enter();
+                try
                 {
-                    turn.BrainStarted = true;
+                    using (await gate.EnterAsync(turn.FirstMessageAt, cancellationToken))
+                    {
+                        turn.BrainStarted = true;
 
-                    // A retry learns what earlier attempts of this turn already did.
-                    var effects = controller.Effects;
-                    var attemptInput = effects.Count == 0 ? input : input with { PriorEffects = [.. input.PriorEffects, .. effects] };
-                    using var deadline = new CancellationTokenSource(timeout, time);
-                    using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                    try
-                    {
-                        var reply = await brain.RespondAsync(attemptInput, controller, attemptCancellation.Token).WaitAsync(attemptCancellation.Token);
-                        return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested, controller.Effects);
+                        // A retry learns what earlier attempts of this turn already did.
+                        var effects = controller.Effects;
+                        var attemptInput = effects.Count == 0 ? input : input with { PriorEffects = [.. input.PriorEffects, .. effects] };
+                        using var deadline = new CancellationTokenSource(timeout, time);
+                        using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                        try
+                        {
+                            var reply = await brain.RespondAsync(attemptInput, controller, attemptCancellation.Token).WaitAsync(attemptCancellation.Token);
+                            permit.Succeeded();
+                            return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested, controller.Effects);
+                        }
+                        catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
+                        {
+                            throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
+                        }
                     }
-                    catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
-                    {
-                        throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
-                    }
+                }
+                catch (Exception) when (!controller.IsCancellationRequested)
+                {
+                    // A cancelled turn's attempt tells nothing about the brain: its permit ends unreported.
+                    permit.Failed();
+                    throw;
                 }
             }
             catch (Exception) when (controller.IsCancellationRequested)
