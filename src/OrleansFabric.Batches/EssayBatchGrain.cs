@@ -15,7 +15,8 @@ namespace OrleansFabric.Batches;
 /// its terminal event in the same state write. The deadline is a durable reminder, so it
 /// fires on whichever silo holds the batch then (a grain timer makes it exact while the
 /// batch is active); a deadline tick for a completed batch does nothing. The terminal event
-/// also enters the batch's webhook outbox in that same write.
+/// also enters the batch's webhook outbox in that same write, with the trace of the request
+/// that ended the batch (none for a timeout), which every delivery attempt continues.
 /// </summary>
 public sealed partial class EssayBatchGrain(
     [PersistentState("batch", PersistenceOptions.StorageName)] IPersistentState<BatchState> state,
@@ -274,7 +275,7 @@ public sealed partial class EssayBatchGrain(
             return false;
         }
 
-        End(BatchPhase.Completed, BatchEvent.EssaysReady, includeMissing: false);
+        End(BatchPhase.Completed, BatchEvent.EssaysReady, includeMissing: false, GrainCallTrace.TraceParent());
         return true;
     }
 
@@ -287,7 +288,7 @@ public sealed partial class EssayBatchGrain(
         }
 
         await _outbox.PrepareAsync();
-        End(BatchPhase.TimedOut, BatchEvent.TimedOut, includeMissing: true);
+        End(BatchPhase.TimedOut, BatchEvent.TimedOut, includeMissing: true, traceParent: null);
         await WriteAsync(CancellationToken.None);
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
         metrics.BatchChanged(_batchId, Batch);
@@ -316,8 +317,11 @@ public sealed partial class EssayBatchGrain(
         _deadlineTimer = this.RegisterGrainTimer(TimeOutIfDueAsync, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Ends the batch with its terminal event (its payload names the missing slots on a timeout) and puts the event in the outbox.</summary>
-    private void End(BatchPhase phase, string type, bool includeMissing)
+    /// <summary>
+    /// Ends the batch with its terminal event (its payload names the missing slots on a timeout)
+    /// and puts the event in the outbox; its deliveries continue <paramref name="traceParent"/>.
+    /// </summary>
+    private void End(BatchPhase phase, string type, bool includeMissing, string? traceParent)
     {
         var at = time.GetUtcNow();
         var payload = new JsonObject
@@ -339,14 +343,18 @@ public sealed partial class EssayBatchGrain(
 
         var batchEvent = new BatchEvent(Batch.Events.Count + 1, type, at, payload.ToJsonString());
         Batch.End(phase, at, batchEvent);
-        _outbox.Add($"{_batchId}:{batchEvent.Seq}", batchEvent.Seq, () => new JsonObject
-        {
-            ["batch_id"] = _batchId,
-            ["seq"] = batchEvent.Seq,
-            ["type"] = batchEvent.Type,
-            ["at"] = at.UtcDateTime,
-            ["payload"] = payload.DeepClone(),
-        }.ToJsonString());
+        _outbox.Add(
+            $"{_batchId}:{batchEvent.Seq}",
+            batchEvent.Seq,
+            () => new JsonObject
+            {
+                ["batch_id"] = _batchId,
+                ["seq"] = batchEvent.Seq,
+                ["type"] = batchEvent.Type,
+                ["at"] = at.UtcDateTime,
+                ["payload"] = payload.DeepClone(),
+            }.ToJsonString(),
+            traceParent);
     }
 
     /// <summary>

@@ -15,6 +15,11 @@ public static class FabricClientServiceCollectionExtensions
     /// cluster named by <c>Fabric:Clustering</c> of <paramref name="configuration"/> through its
     /// gateways: Redis or PostgreSQL membership as the silos use, or the embedded silo's gateway
     /// on 127.0.0.1 with the Localhost provider. The client starts and stops with the host.
+    /// Its grain calls carry the caller's trace (Orleans' activity propagation: the W3C
+    /// traceparent of <see cref="System.Diagnostics.Activity.Current"/> in the request context,
+    /// when the service listens to the <c>Microsoft.Orleans.Application</c> source, as a tracer
+    /// provider that adds it does), so a batch's webhook POSTs continue the trace of the call
+    /// that ended the batch.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names the key.</exception>
     public static IServiceCollection AddFabricClient(this IServiceCollection services, IConfiguration configuration)
@@ -26,7 +31,7 @@ public static class FabricClientServiceCollectionExtensions
             throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(configuration));
         }
 
-        return services.AddOrleansClient(client => ConfigureClient(client, options));
+        return services.AddOrleansClient(client => ConfigureClient(client, options).AddActivityPropagation());
     }
 
     /// <summary>Points <paramref name="client"/> at the cluster <paramref name="options"/> describe.</summary>

@@ -16,15 +16,17 @@ namespace OrleansFabric.Sessions;
 /// (<see cref="ISessionTurnGrain.TurnEndedAsync"/>) that commits, in one state write, the turn
 /// record, the removal of the answered messages from the queue, the history and the outbox.
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
-/// Brain calls pass the silo's <see cref="BrainGate"/>, and each attempt has a deadline
+/// Brain calls pass the silo's <see cref="BrainCircuitBreaker"/> and <see cref="BrainGate"/>, and each attempt has a deadline
 /// (<c>Sessions:TurnTimeoutSeconds</c>) on the grains' clock. A turn runs in a span that
-/// continues the trace of its first message's request.
+/// continues the trace of its first message's request; its answer enters the outbox with the
+/// turn's span as trace parent, so every webhook attempt at it continues that trace too.
 /// </summary>
 public sealed partial class SessionGrain(
     [PersistentState("session", PersistenceOptions.StorageName)] IPersistentState<SessionState> state,
     IOptions<SessionsOptions> options,
     IBrain brain,
     BrainGate gate,
+    BrainCircuitBreaker breaker,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
@@ -169,7 +171,7 @@ public sealed partial class SessionGrain(
             _resumeRegistered = true;
         }
 
-        Session.Accept(new PendingMessage(message, time.GetUtcNow(), CurrentTraceParent()));
+        Session.Accept(new PendingMessage(message, time.GetUtcNow(), GrainCallTrace.TraceParent()));
         await WriteAsync(cancellationToken);
         _acceptedSinceTick = true;
         ReportQueue();
@@ -310,6 +312,7 @@ public sealed partial class SessionGrain(
                 // HTTP calls and the turn's log lines carry it.
                 using var activity = SessionTelemetry.Start("session turn", traceParent);
                 activity?.SetTag("fabric.session.turn_id", turn.TurnId);
+                turn.SpanTraceParent = activity?.Id;
                 LogTurnStarted(logger, _sessionKey, turn.TurnId, covered.Count, turn.TraceId);
                 var outcome = await ThinkAsync(input, turn);
                 turn.Outcome.TrySetResult(outcome);
@@ -334,8 +337,9 @@ public sealed partial class SessionGrain(
 
     /// <summary>
     /// Runs the brain off the mailbox, retrying failures (not cancellations) with exponential
-    /// backoff, and never throws: the outcome says what happened. Each attempt first takes a
-    /// place at the silo's <see cref="BrainGate"/> and is cancelled after
+    /// backoff, and never throws: the outcome says what happened. Each attempt first asks the
+    /// silo's <see cref="BrainCircuitBreaker"/> (an open circuit fails it at once), then takes a
+    /// place at the silo's <see cref="BrainGate"/>, and is cancelled after
     /// <c>Sessions:TurnTimeoutSeconds</c> (a failed attempt, even if the brain ignores its token).
     /// The controller is cancelled by a supersede and when the activation ends; a turn waiting
     /// at the gate then leaves its queue.
@@ -349,24 +353,36 @@ public sealed partial class SessionGrain(
         {
             try
             {
-                using (await gate.EnterAsync(turn.FirstMessageAt, cancellationToken))
+                // An open circuit refuses the attempt here (a failed attempt), before it waits for a place.
+                using var permit = breaker.Enter();
+                try
                 {
-                    turn.BrainStarted = true;
+                    using (await gate.EnterAsync(turn.FirstMessageAt, cancellationToken))
+                    {
+                        turn.BrainStarted = true;
 
-                    // A retry learns what earlier attempts of this turn already did.
-                    var effects = controller.Effects;
-                    var attemptInput = effects.Count == 0 ? input : input with { PriorEffects = [.. input.PriorEffects, .. effects] };
-                    using var deadline = new CancellationTokenSource(timeout, time);
-                    using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                    try
-                    {
-                        var reply = await brain.RespondAsync(attemptInput, controller, attemptCancellation.Token).WaitAsync(attemptCancellation.Token);
-                        return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested, controller.Effects);
+                        // A retry learns what earlier attempts of this turn already did.
+                        var effects = controller.Effects;
+                        var attemptInput = effects.Count == 0 ? input : input with { PriorEffects = [.. input.PriorEffects, .. effects] };
+                        using var deadline = new CancellationTokenSource(timeout, time);
+                        using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                        try
+                        {
+                            var reply = await brain.RespondAsync(attemptInput, controller, attemptCancellation.Token).WaitAsync(attemptCancellation.Token);
+                            permit.Succeeded();
+                            return new BrainOutcome(reply.Text, null, controller.IsCancellationRequested, controller.Effects);
+                        }
+                        catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
+                        {
+                            throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
+                        }
                     }
-                    catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
-                    {
-                        throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
-                    }
+                }
+                catch (Exception) when (!controller.IsCancellationRequested)
+                {
+                    // A cancelled turn's attempt tells nothing about the brain: its permit ends unreported.
+                    permit.Failed();
+                    throw;
                 }
             }
             catch (Exception) when (controller.IsCancellationRequested)
@@ -404,13 +420,7 @@ public sealed partial class SessionGrain(
         // Should the commit fail, WriteAsync drops the activation: a fresh one reloads the stored
         // state and runs the turn again (its messages are still pending there).
         await CommitTurnAsync(turn, outcome);
-
-        // The webhook send that the commit may start continues the turn's trace.
-        using (SessionTelemetry.Start("session delivery", turn.TraceParent))
-        {
-            _outbox.Resume();
-        }
-
+        _outbox.Resume();
         ScheduleNextTurn();
     }
 
@@ -438,7 +448,8 @@ public sealed partial class SessionGrain(
         Exchange? exchange = null;
         if (reply is not null)
         {
-            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply));
+            // Every attempt at the answer, whenever and wherever it is made, continues the turn's trace.
+            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply), turn.SpanTraceParent ?? turn.TraceParent);
             exchange = new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply);
         }
 
@@ -504,19 +515,12 @@ public sealed partial class SessionGrain(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    /// <summary>
-    /// The W3C traceparent of the call being served (with Orleans' activity propagation, a span
-    /// of the message's HTTP request), or null.
-    /// </summary>
-    private static string? CurrentTraceParent() =>
-        Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id
-        : RequestContext.Get("traceparent") as string;
-
     /// <summary>The running turn; its outcome is set off the scheduler, everything else is the grain's.</summary>
     private sealed class RunningTurn(string turnId, List<PendingMessage> covered, DateTimeOffset startedAt, TurnController controller, string? traceParent)
     {
         private volatile bool _brainStarted;
         private volatile bool _deactivating;
+        private volatile string? _spanTraceParent;
 
         public string TurnId { get; } = turnId;
 
@@ -528,6 +532,13 @@ public sealed partial class SessionGrain(
 
         /// <summary>The W3C traceparent of the first message's request that had one.</summary>
         public string? TraceParent { get; } = traceParent;
+
+        /// <summary>The W3C traceparent of the turn's own span (a child of <see cref="TraceParent"/>), once it started; null without a trace.</summary>
+        public string? SpanTraceParent
+        {
+            get => _spanTraceParent;
+            set => _spanTraceParent = value;
+        }
 
         /// <summary>The trace id, for log lines (empty without a trace).</summary>
         public string TraceId { get; } = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context.TraceId.ToHexString() : string.Empty;

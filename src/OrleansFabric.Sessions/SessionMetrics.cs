@@ -26,10 +26,11 @@ public sealed class SessionMetrics : IDisposable
     private readonly TimeProvider _time;
 
     /// <summary>Creates the instruments; ages are measured on the grains' clock, the one that stamps the messages.</summary>
-    public SessionMetrics(IMeterFactory meterFactory, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time, BrainGate gate)
+    public SessionMetrics(IMeterFactory meterFactory, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time, BrainGate gate, BrainCircuitBreaker breaker)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(breaker);
         _time = time;
         _meter = meterFactory.Create(MeterName);
         _turnDuration = _meter.CreateHistogram<double>("fabric_turn_duration_seconds", "s", "Time from a turn's start to its end.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
@@ -41,6 +42,7 @@ public sealed class SessionMetrics : IDisposable
         _meter.CreateObservableGauge("fabric_brain_calls_in_flight", () => gate.InFlight, description: "Brain calls running on this silo (at most Sessions:Brain:MaxConcurrentCalls).");
         _meter.CreateObservableGauge("fabric_brain_calls_waiting", () => gate.Waiting, description: "Brain calls waiting for a place under Sessions:Brain:MaxConcurrentCalls on this silo.");
         _meter.CreateObservableCounter("fabric_brain_calls_waited_total", () => gate.WaitedTotal, description: "Brain calls that had to wait for a place under Sessions:Brain:MaxConcurrentCalls.");
+        _meter.CreateObservableGauge("fabric_brain_circuit_open", () => breaker.IsOpen ? 1 : 0, description: "1 while the brain circuit breaker (Sessions:Brain:CircuitBreaker) refuses brain calls on this silo (open, or half-open awaiting its probe), else 0.");
     }
 
     /// <summary>

@@ -86,8 +86,32 @@ public sealed class BrainOptions
     /// </summary>
     public int MaxConcurrentCalls { get; set; } = 64;
 
+    /// <summary>The silo's circuit breaker on brain calls (<c>Fabric:Sessions:Brain:CircuitBreaker</c>).</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
     /// <summary>The openai brain's endpoint (<c>Fabric:Sessions:Brain:OpenAi</c>).</summary>
     public OpenAiOptions OpenAi { get; set; } = new();
+}
+
+/// <summary>
+/// The brain circuit breaker (<c>Fabric:Sessions:Brain:CircuitBreaker</c>): when at least
+/// <see cref="MinimumCalls"/> brain calls ended in the last <see cref="WindowSeconds"/> and at
+/// least <see cref="FailureRatio"/> of them failed, brain attempts fail at once, without calling
+/// the brain, for <see cref="BreakSeconds"/>; then one probe call decides whether it closes again.
+/// </summary>
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>The share of failed calls in the window that opens the circuit (above 0, at most 1). Default 0.5.</summary>
+    public double FailureRatio { get; set; } = 0.5;
+
+    /// <summary>The fewest calls in the window before the circuit may open; 0 turns the breaker off. Default 20.</summary>
+    public int MinimumCalls { get; set; } = 20;
+
+    /// <summary>The rolling window the calls are counted in, in seconds of the grains' clock. Default 30.</summary>
+    public int WindowSeconds { get; set; } = 30;
+
+    /// <summary>How long the circuit stays open before a probe call may go through. Default 15.</summary>
+    public int BreakSeconds { get; set; } = 15;
 }
 
 /// <summary>Settings of the OpenAI-compatible brain.</summary>

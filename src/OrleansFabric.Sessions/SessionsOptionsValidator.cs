@@ -27,6 +27,15 @@ internal sealed class SessionsOptionsValidator : IValidateOptions<SessionsOption
         Range(options.TurnTimeoutSeconds, 1, 3600, "TurnTimeoutSeconds");
         Range(options.MaxMessagesPerTurn, 1, 100_000, "MaxMessagesPerTurn");
         Range(options.Brain.MaxConcurrentCalls, 1, 100_000, "Brain:MaxConcurrentCalls");
+        var breaker = options.Brain.CircuitBreaker;
+        if (!(breaker.FailureRatio > 0 && breaker.FailureRatio <= 1))
+        {
+            failures.Add($"{section}:Brain:CircuitBreaker:FailureRatio must be above 0 and at most 1 (got {breaker.FailureRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
+        Range(breaker.MinimumCalls, 0, 1_000_000, "Brain:CircuitBreaker:MinimumCalls");
+        Range(breaker.WindowSeconds, 1, 3600, "Brain:CircuitBreaker:WindowSeconds");
+        Range(breaker.BreakSeconds, 1, 3600, "Brain:CircuitBreaker:BreakSeconds");
         if (string.Equals(options.Brain.Kind, BrainOptions.OpenAiKind, StringComparison.OrdinalIgnoreCase))
         {
             var openAi = options.Brain.OpenAi;

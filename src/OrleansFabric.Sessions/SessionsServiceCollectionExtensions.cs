@@ -12,7 +12,8 @@ public static class SessionsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the services of <see cref="SessionGrain"/> (Orleans finds the grain class itself): its
-    /// options (<c>Fabric:Sessions</c>, validated at start), metrics, turn notifications and the
+    /// options (<c>Fabric:Sessions</c>, validated at start), the brain-call gate and circuit
+    /// breaker, metrics, turn notifications and the
     /// configured brain (<c>Brain:Kind</c>: echo or openai) unless one is registered already.
     /// </summary>
     public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
@@ -21,6 +22,7 @@ public static class SessionsServiceCollectionExtensions
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>());
         services.TryAddSingleton<BrainGate>();
+        services.TryAddSingleton<BrainCircuitBreaker>();
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<WebhookMetrics>();
         services.AddHostedService<SessionMetricsStartup>();

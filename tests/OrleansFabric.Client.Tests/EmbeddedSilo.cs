@@ -22,7 +22,8 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
     /// <summary>The public HTTP API.</summary>
     public Uri Address => new(_app.Urls.First());
 
-    public static async Task<EmbeddedSilo> StartAsync()
+    /// <summary>Starts a silo; <paramref name="settings"/> (<c>--key=value</c> arguments) are added to its own.</summary>
+    public static async Task<EmbeddedSilo> StartAsync(params string[] settings)
     {
         var gatewayPort = FreePort.Next();
         var app = SiloApplication.Build(
@@ -32,6 +33,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
                 $"--Fabric:Clustering:SiloPort={FreePort.Next()}",
                 $"--Fabric:Clustering:GatewayPort={gatewayPort}",
                 "--Fabric:Shutdown:DeadlineSeconds=5",
+                .. settings,
             ],
             builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static OrleansFabric.Sessions.Tests.Messages;
 
 namespace OrleansFabric.Sessions.Tests;
@@ -99,6 +100,83 @@ public sealed class DeliveryTests(SessionsCluster cluster) : IClassFixture<Sessi
         Assert.Equal(("hello", 1L, true), (attempt.Body.GetProperty("response").GetProperty("text").GetString(), attempt.Seq, attempt.Succeeded));
         await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.DeliveredThroughSeq == 1, "the acknowledgement recorded");
         await Until.TrueAsync(async () => await cluster.Reminders.ReadRow(session.GetGrainId(), "webhook-outbox") is null, "no outbox reminder once everything is delivered");
+    }
+
+    [Fact]
+    public async Task Every_attempt_at_an_answer_continues_the_trace_of_its_message_retries_included()
+    {
+        using var tracing = MessageTrace.Listen();
+        var key = Key("traced-retries");
+        var brain = cluster.Brain(key);
+        var webhook = cluster.Webhook(key);
+        webhook.FailNext = 2;
+        var session = cluster.Session(key);
+        var trace = await MessageTrace.SubmitAsync(session, Message("m1", "hi"));
+        (await brain.NextCallAsync()).Answer("hello");
+
+        var first = await webhook.NextAttemptAsync();
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 1, "the first failure recorded");
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        var second = await webhook.NextAttemptAsync();
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 2, "the second failure recorded");
+        cluster.Time.Advance(TimeSpan.FromSeconds(2));
+        var third = await webhook.NextAttemptAsync();
+
+        Assert.Equal([false, false, true], new[] { first, second, third }.Select(attempt => attempt.Succeeded));
+        Assert.Equal([trace, trace, trace], new[] { first, second, third }.Select(attempt => attempt.TraceId));
+    }
+
+    [Fact]
+    public async Task An_answer_queued_behind_a_failing_one_is_delivered_in_the_trace_of_its_own_message()
+    {
+        using var tracing = MessageTrace.Listen();
+        var key = Key("traced-queue");
+        var brain = cluster.Brain(key);
+        var webhook = cluster.Webhook(key);
+        webhook.FailNext = 1;
+        var session = cluster.Session(key);
+        var traceOne = await MessageTrace.SubmitAsync(session, Message("m1", "one"));
+        var traceTwo = await MessageTrace.SubmitAsync(session, Message("m2", "two"));
+        (await brain.NextCallAsync()).Answer("r1");
+        var failed = await webhook.NextAttemptAsync();
+        (await brain.NextCallAsync()).Answer("r2");
+        await Until.TrueAsync(
+            async () => (await session.GetAsync())!.Delivery is { Pending: 2, Attempts: 1 },
+            "both turns committed while the first answer backs off");
+
+        // The first answer's acknowledgement sends the second.
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        var retried = await webhook.NextAttemptAsync();
+        var next = await webhook.NextAttemptAsync();
+
+        Assert.NotEqual(traceOne, traceTwo);
+        Assert.Equal((1L, false, (ActivityTraceId?)traceOne), (failed.Seq, failed.Succeeded, failed.TraceId));
+        Assert.Equal((1L, true, (ActivityTraceId?)traceOne), (retried.Seq, retried.Succeeded, retried.TraceId));
+        Assert.Equal((2L, true, (ActivityTraceId?)traceTwo), (next.Seq, next.Succeeded, next.TraceId));
+    }
+
+    [Fact]
+    public async Task A_redelivery_by_the_next_activation_continues_the_trace_of_its_message()
+    {
+        using var tracing = MessageTrace.Listen();
+        var key = Key("traced-resume");
+        var brain = cluster.Brain(key);
+        var webhook = cluster.Webhook(key);
+        webhook.FailNext = int.MaxValue;
+        var session = cluster.Session(key);
+        var trace = await MessageTrace.SubmitAsync(session, Message("m1", "hi"));
+        (await brain.NextCallAsync()).Answer("hello");
+        var failed = await webhook.NextAttemptAsync();
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 1, "the failure recorded");
+
+        // Only the stored outbox is left; the outbox reminder wakes a new activation.
+        await cluster.DeactivateAsync(session);
+        webhook.FailNext = 0;
+        cluster.Time.Advance(TimeSpan.FromMinutes(1));
+        var redelivered = await webhook.NextAttemptAsync();
+
+        Assert.Equal((1L, true), (redelivered.Seq, redelivered.Succeeded));
+        Assert.Equal([trace, trace], new[] { failed, redelivered }.Select(attempt => (ActivityTraceId?)attempt.TraceId));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using OrleansFabric.Hosting;
+using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions.Brains;
@@ -25,7 +26,7 @@ public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<Se
         var state = new SessionState();
         state.Accept(new PendingMessage(Message("m1", "hi"), at));
         state.Accept(new PendingMessage(Message("m2", "there"), at));
-        state.Outbox.Messages.Add(new OutboxMessage("turn-1", 1, """{"seq":1}"""));
+        state.Outbox.Messages.Add(new OutboxMessage("turn-1", 1, """{"seq":1}""", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
 
         // Built as SessionGrain.CommitTurnAsync builds them.
         List<PendingMessage> covered = [state.Pending[0]];
@@ -43,6 +44,21 @@ public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<Se
         Assert.Equal("hello", restored.History.Single().Response);
         Assert.Equal(["hi"], restored.History.Single().UserTexts);
         Assert.Equal((2L, 1L), (restored.NextSeq, restored.TurnsCompleted));
-        Assert.Equal(new OutboxMessage("turn-1", 1, """{"seq":1}"""), restored.Outbox.Messages.Single());
+        Assert.Equal(new OutboxMessage("turn-1", 1, """{"seq":1}""", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), restored.Outbox.Messages.Single());
+    }
+
+    [Fact]
+    public void An_outbox_message_stored_before_messages_kept_a_trace_reads_back_without_one()
+    {
+        var serializer = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress).GetRequiredService<Serializer>();
+        var stored = serializer.SerializeToArray(new OutboxMessageWithoutTrace("turn-1", 1, """{"seq":1}"""));
+
+        var restored = serializer.Deserialize<OutboxMessage>(stored);
+
+        Assert.Equal(new OutboxMessage("turn-1", 1, """{"seq":1}""", TraceParent: null), restored);
     }
 }
+
+/// <summary>An outbox message as it was stored before <see cref="OutboxMessage.TraceParent"/> existed.</summary>
+[GenerateSerializer]
+public sealed record OutboxMessageWithoutTrace(string IdempotencyKey, long Seq, string Body);

@@ -69,6 +69,19 @@ public sealed class StartupValidationTests
         Assert.Contains(key, failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Fabric:Sessions:Brain:CircuitBreaker:FailureRatio", "0")]
+    [InlineData("Fabric:Sessions:Brain:CircuitBreaker:FailureRatio", "1.5")]
+    [InlineData("Fabric:Sessions:Brain:CircuitBreaker:MinimumCalls", "-1")]
+    [InlineData("Fabric:Sessions:Brain:CircuitBreaker:WindowSeconds", "0")]
+    [InlineData("Fabric:Sessions:Brain:CircuitBreaker:BreakSeconds", "3601")]
+    public void A_bad_brain_circuit_breaker_setting_refuses_to_start_naming_the_key(string key, string value)
+    {
+        var failure = BuildFails(new() { [key] = value });
+
+        Assert.Contains(key, failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_default_localhost_silo_with_memory_persistence_starts()
     {

@@ -21,6 +21,8 @@ public sealed class TraceAndStartupMetricsTests
         Assert.Contains("# TYPE fabric_message_response_seconds histogram\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_brain_calls_in_flight gauge\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_brain_calls_waiting gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_brain_circuit_open gauge\n", text, StringComparison.Ordinal);
+        Assert.Contains(text.Split('\n'), line => line.StartsWith("fabric_brain_circuit_open", StringComparison.Ordinal) && line.Split(' ')[1] == "0");
         Assert.Contains(text.Split('\n'), line => line.StartsWith("fabric_turns_total{", StringComparison.Ordinal) && line.Split(' ')[1] == "0");
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using OrleansFabric.Hosting.Delivery;
@@ -7,7 +8,8 @@ namespace OrleansFabric.TestKit;
 
 /// <summary>
 /// A webhook receiver in the test process: it records every delivery attempt, fails the
-/// next <see cref="FailNext"/> attempts and acknowledges the rest; tests await attempts.
+/// next <see cref="FailNext"/> attempts and acknowledges the rest; tests await attempts. Each
+/// attempt records the trace it ran in (what an HTTP sender would put in <c>traceparent</c>).
 /// </summary>
 public sealed class ScriptedWebhook : IWebhookSender
 {
@@ -37,7 +39,8 @@ public sealed class ScriptedWebhook : IWebhookSender
             Interlocked.Increment(ref _failNext);
         }
 
-        var attempt = new WebhookAttempt(endpoint, message.IdempotencyKey, message.Seq, JsonDocument.Parse(message.Body).RootElement.Clone(), !fail);
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.TraceId : (ActivityTraceId?)null;
+        var attempt = new WebhookAttempt(endpoint, message.IdempotencyKey, message.Seq, JsonDocument.Parse(message.Body).RootElement.Clone(), !fail, trace);
         _attempts.Enqueue(attempt);
         _arrived.Writer.TryWrite(attempt);
         return fail ? Task.FromException(new HttpRequestException("Response status code does not indicate success: 503 (Service Unavailable).")) : Task.CompletedTask;
@@ -58,5 +61,5 @@ public sealed class ScriptedWebhook : IWebhookSender
     }
 }
 
-/// <summary>One delivery attempt seen by <see cref="ScriptedWebhook"/>.</summary>
-public sealed record WebhookAttempt(Uri Endpoint, string IdempotencyKey, long Seq, JsonElement Body, bool Succeeded);
+/// <summary>One delivery attempt seen by <see cref="ScriptedWebhook"/>; <paramref name="TraceId"/> is the trace it ran in, if any.</summary>
+public sealed record WebhookAttempt(Uri Endpoint, string IdempotencyKey, long Seq, JsonElement Body, bool Succeeded, ActivityTraceId? TraceId = null);

@@ -53,10 +53,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         var status = Statuses.TryDequeue(out var queued) ? queued : StatusCodes.Status200OK;
-        _requests.Writer.TryWrite(new WebhookRequest(context.Request.Headers["Idempotency-Key"].ToString(), context.Request.ContentType, body.RootElement.Clone(), status));
+        var traceParent = context.Request.Headers.TryGetValue("traceparent", out var header) ? header.ToString() : null;
+        _requests.Writer.TryWrite(new WebhookRequest(context.Request.Headers["Idempotency-Key"].ToString(), context.Request.ContentType, body.RootElement.Clone(), status, traceParent));
         context.Response.StatusCode = status;
     }
 }
 
-/// <summary>A request <see cref="WebhookReceiver"/> got, and what it answered.</summary>
-public sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered);
+/// <summary>A request <see cref="WebhookReceiver"/> got (with its <c>traceparent</c> header, if any), and what it answered.</summary>
+public sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered, string? TraceParent = null)
+{
+    /// <summary>The trace id of <see cref="TraceParent"/>; null without a valid one.</summary>
+    public string? TraceId => TraceParent is { } header && System.Diagnostics.ActivityContext.TryParse(header, null, out var context) ? context.TraceId.ToHexString() : null;
+}

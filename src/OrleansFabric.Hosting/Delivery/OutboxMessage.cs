@@ -8,6 +8,12 @@ namespace OrleansFabric.Hosting.Delivery;
 /// <param name="IdempotencyKey">Sent as the <c>Idempotency-Key</c> header; the receiver drops repeats by it.</param>
 /// <param name="Seq">The message's order within the grain; delivery follows it.</param>
 /// <param name="Body">The JSON body, as text.</param>
+/// <param name="TraceParent">
+/// The W3C <c>traceparent</c> of the work that produced the message (a session's turn, the
+/// request that ended a batch): every attempt at it, retries and redeliveries by a later
+/// activation included, continues that trace. Null when there was none. The last member, so a
+/// message stored before it existed still reads (with null).
+/// </param>
 [GenerateSerializer]
 [Alias("outbox-message")]
-public sealed record OutboxMessage(string IdempotencyKey, long Seq, string Body);
+public sealed record OutboxMessage(string IdempotencyKey, long Seq, string Body, string? TraceParent = null);

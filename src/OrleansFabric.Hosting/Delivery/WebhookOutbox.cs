@@ -14,7 +14,8 @@ namespace OrleansFabric.Hosting.Delivery;
 /// grain timer. With <see cref="DeliveryOptions.MaxAttempts"/> set, a message that failed that
 /// many attempts (in this activation) is dead-lettered: removed from the outbox in a state write,
 /// counted in the persisted state and in <see cref="WebhookMetrics"/>, logged, and the next
-/// message goes; the grain keeps it in its own history. A durable reminder (<see cref="ReminderName"/>) exists while messages are
+/// message goes; the grain keeps it in its own history. Each attempt runs in a span that
+/// continues the trace the message was added with (<see cref="WebhookTelemetry"/>). A durable reminder (<see cref="ReminderName"/>) exists while messages are
 /// pending, so delivery resumes on whichever silo holds the grain after a crash.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its life is the activation's: Stop() cancels the token source, which holds no timer or handle to release.")]
@@ -127,14 +128,15 @@ public sealed partial class WebhookOutbox
     /// <summary>
     /// Adds a message to the persisted outbox (after <see cref="PrepareAsync"/>, before the state
     /// write). Does nothing when disabled: <paramref name="body"/> is only called when a webhook
-    /// is configured, so a silo without one builds no bodies.
+    /// is configured, so a silo without one builds no bodies. Every attempt at the message
+    /// continues <paramref name="traceParent"/> (a W3C traceparent; null: a trace of its own).
     /// </summary>
-    public void Add(string idempotencyKey, long seq, Func<string> body)
+    public void Add(string idempotencyKey, long seq, Func<string> body, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (Enabled)
         {
-            _change(new OutboxAdded(new OutboxMessage(idempotencyKey, seq, body())));
+            _change(new OutboxAdded(new OutboxMessage(idempotencyKey, seq, body(), traceParent)));
         }
     }
 
@@ -148,6 +150,7 @@ public sealed partial class WebhookOutbox
 
         var message = _state().Messages[0];
         var generation = _generation;
+        var attempt = _attempts + 1;
         _sending = message.Seq;
         var self = _grain.AsReference<IWebhookOutboxGrain>();
         var stopping = _stopping.Token;
@@ -156,7 +159,7 @@ public sealed partial class WebhookOutbox
         _ = Task.Run(
             async () =>
             {
-                var error = await SendAsync(message, stopping).ConfigureAwait(false);
+                var error = await SendAsync(message, attempt, stopping).ConfigureAwait(false);
                 if (stopping.IsCancellationRequested)
                 {
                     return; // the activation ended: the next one resumes from the stored outbox
@@ -298,23 +301,32 @@ public sealed partial class WebhookOutbox
         Resume();
     }
 
-    private async Task<string?> SendAsync(OutboxMessage message, CancellationToken stopping)
+    /// <summary>
+    /// One attempt, in its own span continuing the message's trace (the POST's <c>traceparent</c>);
+    /// returns the error, or null when the receiver answered 2xx.
+    /// </summary>
+    private async Task<string?> SendAsync(OutboxMessage message, int attemptNumber, CancellationToken stopping)
     {
+        using var activity = WebhookTelemetry.StartAttempt(message, _kind, attemptNumber);
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         attempt.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
+        string? error;
         try
         {
             await _sender.SendAsync(_options.WebhookUrl!, message, attempt.Token).ConfigureAwait(false);
-            return null;
+            error = null;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            return $"The webhook did not answer within {_options.TimeoutSeconds} s.";
+            error = $"The webhook did not answer within {_options.TimeoutSeconds} s.";
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            return exception.Message;
+            error = exception.Message;
         }
+
+        activity?.SetStatus(error is null ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, error);
+        return error;
     }
 
     private async Task ForgetWakeUpAsync()

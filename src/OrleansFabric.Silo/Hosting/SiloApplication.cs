@@ -81,7 +81,7 @@ public static class SiloApplication
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
-                tracing.AddAspNetCoreInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", SessionTelemetry.SourceName);
+                tracing.AddAspNetCoreInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", SessionTelemetry.SourceName, WebhookTelemetry.SourceName);
                 if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
                 {
                     tracing.AddOtlpExporter();
