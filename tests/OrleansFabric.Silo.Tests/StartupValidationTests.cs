@@ -62,6 +62,7 @@ public sealed class StartupValidationTests
     [InlineData("Fabric:Clustering:ResponseTimeoutSeconds", "0")]
     [InlineData("Fabric:Clustering:ClusterId", " ")]
     [InlineData("Fabric:Persistence:MaxPoolSize", "0")]
+    [InlineData("Fabric:Persistence:GrainStorage", "Redis")]
     public void A_bad_endpoint_or_cluster_setting_refuses_to_start_naming_the_key(string key, string value)
     {
         var failure = BuildFails(new() { [key] = value });
