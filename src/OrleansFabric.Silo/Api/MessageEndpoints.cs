@@ -17,11 +17,11 @@ internal static class MessageEndpoints
     {
         // Resolved once: taking it from the request's services would create a service scope
         // for every message, and nothing else on this path needs one.
-        var grains = app.ServiceProvider.GetRequiredService<IGrainFactory>();
-        app.MapGroup("/v1/messages").MapPost("/", (HttpContext context, CancellationToken cancellationToken) => PostAsync(context, grains, cancellationToken));
+        var sessions = app.ServiceProvider.GetRequiredService<GrainReferences<ISessionGrain>>();
+        app.MapGroup("/v1/messages").MapPost("/", (HttpContext context, CancellationToken cancellationToken) => PostAsync(context, sessions, cancellationToken));
     }
 
-    private static async Task<IResult> PostAsync(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> PostAsync(HttpContext context, GrainReferences<ISessionGrain> sessions, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, ApiJsonContext.Default.PostMessageRequest, cancellationToken);
         if (!body.IsValid)
@@ -42,7 +42,7 @@ internal static class MessageEndpoints
 
         var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
         var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
-        var result = await grains.GetGrain<ISessionGrain>(sessionKey).SubmitAsync(message, cancellationToken);
+        var result = await sessions.Get(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {
             SubmitOutcome.Accepted or SubmitOutcome.Duplicate => new AcceptedResult(

@@ -89,6 +89,7 @@ public static class SiloApplication
         services.AddSessions(builder.Configuration);
         services.AddEssayBatches(builder.Configuration);
         services.AddSingleton<TurnLongPoll>();
+        services.AddSingleton(typeof(GrainReferences<>));
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();
