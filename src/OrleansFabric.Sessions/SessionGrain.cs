@@ -44,6 +44,7 @@ public sealed partial class SessionGrain(
     private IGrainTimer? _aggregationTimer;
     private bool _resumeRegistered;
     private SessionMetrics.SessionGauge _queue = null!;
+    private ISessionTurnGrain _self = null!;
 
     /// <summary>
     /// A message was accepted since the resume reminder last ticked. A session that is still
@@ -67,6 +68,7 @@ public sealed partial class SessionGrain(
         }
 
         _key = key;
+        _self = this.AsReference<ISessionTurnGrain>();
         _strategy = Options.StrategyFor(key.Channel);
         _queue = metrics.Track(_sessionKey, key, _strategy);
         _resumeRegistered = Session.Pending.Count > 0;
@@ -302,7 +304,7 @@ public sealed partial class SessionGrain(
             [.. Session.History],
             [.. Session.CarriedEffects]);
         _running = turn;
-        var self = this.AsReference<ISessionTurnGrain>();
+        var self = _self;
 
         // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
         _ = Task.Run(

@@ -83,7 +83,7 @@ internal static class BatchBenchmarks
             await RegisterAllAsync(workload, GrainRegisterAsync, cancellationToken);
             var (grainLoad, grainCpu) = await MeasuredAsync(silo.Process.ProcessId, postmaster, () => LoadAsync(workload, concurrency, GrainProvision, cancellationToken));
             var (grainDuplicates, grainComplete, grainFinal) = await VerifyGrainsAsync(grains, workload, cancellationToken);
-            var grain = Summarize("EssayBatchGrain, silo process, AdoNet grain storage (PostgreSQL)", workload, grainLoad, grainFinal, grainDuplicates, grainComplete);
+            var grain = Summarize("EssayBatchGrain, silo process, journaled grain storage (PostgreSQL)", workload, grainLoad, grainFinal, grainDuplicates, grainComplete);
 
             rows.Add(Row(round, sql));
             rows.Add(Row(round, grain));

@@ -45,13 +45,40 @@ public sealed class TraceAndStartupMetricsTests
         Assert.Equal(traceId, await brain.Traces.Reader.ReadAsync(timeout.Token));
     }
 
+    [Fact]
+    public async Task A_message_request_without_a_traceparent_starts_a_sampled_trace_that_reaches_the_brain()
+    {
+        var brain = new TracingBrain();
+        await using var silo = await MessageEndpointTests.StartAsync(brain);
+
+        using var response = await silo.Client.PostAsync(
+            "/v1/messages",
+            new StringContent("""{"message_id":"m1","tenant_id":"t1","agent_id":"a","interlocutor_id":"untraced","channel":"custom","text":"hi"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var (traceId, flags) = await brain.Contexts.Reader.ReadAsync(timeout.Token);
+        Assert.NotEqual(default, traceId);
+
+        // Marked sampled, as OpenTelemetry's default sampler marks a trace it starts: the brain's
+        // and the webhook's receivers see the same traceparent whether or not spans are exported.
+        Assert.True(flags.HasFlag(ActivityTraceFlags.Recorded), $"flags {flags}");
+    }
+
     private sealed class TracingBrain : IBrain
     {
         public Channel<ActivityTraceId?> Traces { get; } = Channel.CreateUnbounded<ActivityTraceId?>();
 
+        public Channel<(ActivityTraceId TraceId, ActivityTraceFlags Flags)> Contexts { get; } = Channel.CreateUnbounded<(ActivityTraceId, ActivityTraceFlags)>();
+
         public Task<BrainReply> RespondAsync(BrainInput input, TurnController turn, CancellationToken cancellationToken)
         {
             Traces.Writer.TryWrite(Activity.Current?.TraceId);
+            if (Activity.Current is { } current)
+            {
+                Contexts.Writer.TryWrite((current.TraceId, current.ActivityTraceFlags));
+            }
+
             return Task.FromResult(new BrainReply("ok"));
         }
     }

@@ -24,7 +24,7 @@ internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore
 
         var header = context.Request.Headers.Authorization.ToString();
         var bearer = header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase);
-        var caller = bearer ? keys.Authenticate(header[BearerPrefix.Length..].Trim()) : null;
+        var caller = bearer ? keys.Authenticate(header.AsSpan(BearerPrefix.Length).Trim()) : null;
         if (caller is null)
         {
             LogRefused(logger, context.Request.Method, context.Request.Path, header.Length == 0 ? "no key" : bearer ? "unknown key" : "not a bearer token");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -25,13 +26,13 @@ public sealed class ApiKeyStore
     public bool RequiresKeys => _keys.Length > 0;
 
     /// <summary>The caller a presented key belongs to, or null.</summary>
-    public ApiCaller? Authenticate(string presented)
+    public ApiCaller? Authenticate(ReadOnlySpan<char> presented)
     {
-        ArgumentNullException.ThrowIfNull(presented);
-
         // Equal-length digests, every key compared, no early exit: the time taken does not
-        // depend on how much of a key was right or which key matched.
-        var digest = Digest(presented);
+        // depend on how much of a key was right or which key matched. The presented key is
+        // hashed on the stack (once per request, so without allocating).
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        Digest(presented, digest);
         ApiCaller? match = null;
         foreach (var (candidate, caller) in _keys)
         {
@@ -44,5 +45,31 @@ public sealed class ApiKeyStore
         return match;
     }
 
-    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    private static byte[] Digest(string key)
+    {
+        var digest = new byte[SHA256.HashSizeInBytes];
+        Digest(key, digest);
+        return digest;
+    }
+
+    private static void Digest(ReadOnlySpan<char> key, Span<byte> digest)
+    {
+        const int StackLimit = 256;
+        var length = Encoding.UTF8.GetByteCount(key);
+        var rented = length > StackLimit ? ArrayPool<byte>.Shared.Rent(length) : null;
+        var utf8 = rented is null ? stackalloc byte[StackLimit] : rented;
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(key, utf8);
+            SHA256.HashData(utf8[..written], digest);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(utf8[..length]);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
 }

@@ -31,7 +31,7 @@ internal static class BatchEndpoints
     private static async Task<IResult> RegisterAsync(
         HttpContext context,
         [FromRoute(Name = "batch_id")] string batchIdValue,
-        IGrainFactory grains,
+        GrainReferences<IEssayBatchGrain> batches,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, batchIdValue, out var batchId, out var problem))
@@ -56,7 +56,7 @@ internal static class BatchEndpoints
             return Problems.Validation(invalidSettings);
         }
 
-        var batch = grains.GetGrain<IEssayBatchGrain>(batchId);
+        var batch = batches.Get(batchId);
         var outcome = await batch.RegisterAsync(new BatchDefinition(essayIds, request.TimeoutSeconds, Compact(request.Metadata)), cancellationToken);
         if (outcome == RegisterBatchResult.Conflict)
         {
@@ -73,7 +73,7 @@ internal static class BatchEndpoints
     private static async Task<IResult> GetAsync(
         HttpContext context,
         [FromRoute(Name = "batch_id")] string batchIdValue,
-        IGrainFactory grains,
+        GrainReferences<IEssayBatchGrain> batches,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, batchIdValue, out var batchId, out var problem))
@@ -81,14 +81,14 @@ internal static class BatchEndpoints
             return problem;
         }
 
-        var status = await grains.GetGrain<IEssayBatchGrain>(batchId).GetStatusAsync(cancellationToken);
+        var status = await batches.Get(batchId).GetStatusAsync(cancellationToken);
         return status is null ? NotFound(batchId) : TypedResults.Ok(ToResponse(status));
     }
 
     private static async Task<IResult> ProvisionContentAsync(
         HttpContext context,
         [FromRoute(Name = "batch_id")] string batchIdValue,
-        IGrainFactory grains,
+        GrainReferences<IEssayBatchGrain> batches,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, batchIdValue, out var batchId, out var problem))
@@ -109,7 +109,7 @@ internal static class BatchEndpoints
             return Problems.Validation(invalid);
         }
 
-        var assignment = await grains.GetGrain<IEssayBatchGrain>(batchId)
+        var assignment = await batches.Get(batchId)
             .ProvisionContentAsync(new ProvisionContent(request.TextStorageId, request.OriginalFileName), cancellationToken);
         return assignment.Outcome switch
         {
@@ -128,7 +128,7 @@ internal static class BatchEndpoints
     private static async Task<IResult> RecordValidationFailureAsync(
         HttpContext context,
         [FromRoute(Name = "batch_id")] string batchIdValue,
-        IGrainFactory grains,
+        GrainReferences<IEssayBatchGrain> batches,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, batchIdValue, out var batchId, out var problem))
@@ -152,7 +152,7 @@ internal static class BatchEndpoints
         }
 
         var failure = new ValidationFailure(request.FailureId, request.FileName, request.ErrorCode, request.Message);
-        return await grains.GetGrain<IEssayBatchGrain>(batchId).RecordValidationFailureAsync(failure, cancellationToken) switch
+        return await batches.Get(batchId).RecordValidationFailureAsync(failure, cancellationToken) switch
         {
             ValidationFailureResult.Recorded => TypedResults.Ok(new ValidationFailureResponse(true)),
             ValidationFailureResult.Duplicate => TypedResults.Ok(new ValidationFailureResponse(false)),
@@ -165,7 +165,7 @@ internal static class BatchEndpoints
     private static async Task<IResult> GetEventsAsync(
         HttpContext context,
         [FromRoute(Name = "batch_id")] string batchIdValue,
-        IGrainFactory grains,
+        GrainReferences<IEssayBatchGrain> batches,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, batchIdValue, out var batchId, out var problem))
@@ -173,7 +173,7 @@ internal static class BatchEndpoints
             return problem;
         }
 
-        var events = await grains.GetGrain<IEssayBatchGrain>(batchId).GetEventsAsync(cancellationToken);
+        var events = await batches.Get(batchId).GetEventsAsync(cancellationToken);
         return events is null
             ? NotFound(batchId)
             : TypedResults.Ok<IReadOnlyList<BatchEventResponse>>([.. events.Select(e => new BatchEventResponse(e.Seq, e.Type, e.At.UtcDateTime, Element(e.Payload)!.Value))]);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using OrleansFabric.Sessions;
 
@@ -13,15 +14,18 @@ internal static class MessageEndpoints
     /// <summary>When a client told <c>queue_full</c> should try again: a turn usually frees a place by then.</summary>
     internal static readonly TimeSpan QueueFullRetryAfter = TimeSpan.FromSeconds(1);
 
+    /// <summary>The request-context key of the W3C trace context (Orleans' propagator uses the header's name).</summary>
+    private const string TraceParentKey = "traceparent";
+
     public static void MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
         // Resolved once: taking it from the request's services would create a service scope
         // for every message, and nothing else on this path needs one.
-        var grains = app.ServiceProvider.GetRequiredService<IGrainFactory>();
-        app.MapGroup("/v1/messages").MapPost("/", (HttpContext context, CancellationToken cancellationToken) => PostAsync(context, grains, cancellationToken));
+        var sessions = app.ServiceProvider.GetRequiredService<GrainReferences<ISessionGrain>>();
+        app.MapGroup("/v1/messages").MapPost("/", (HttpContext context, CancellationToken cancellationToken) => PostAsync(context, sessions, cancellationToken));
     }
 
-    private static async Task<IResult> PostAsync(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> PostAsync(HttpContext context, GrainReferences<ISessionGrain> sessions, CancellationToken cancellationToken)
     {
         var body = await JsonBody.ReadAsync(context.Request, ApiJsonContext.Default.PostMessageRequest, cancellationToken);
         if (!body.IsValid)
@@ -42,7 +46,8 @@ internal static class MessageEndpoints
 
         var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
         var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
-        var result = await grains.GetGrain<ISessionGrain>(sessionKey).SubmitAsync(message, cancellationToken);
+        PropagateTrace();
+        var result = await sessions.Get(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {
             SubmitOutcome.Accepted or SubmitOutcome.Duplicate => new AcceptedResult(
@@ -57,6 +62,21 @@ internal static class MessageEndpoints
                 $"Session '{sessionKey}' is running a turn and its channel's strategy is 'reject'; send the message after the turn."),
             _ => throw new InvalidOperationException($"Unknown submit outcome {result.Outcome}."),
         };
+    }
+
+    /// <summary>
+    /// Hands the request's trace to the session grain, which keeps it with the message for the
+    /// turn, the brain's calls and the webhook. Orleans' activity propagation puts a traceparent
+    /// in the request context only while its activity sources are traced (an OTLP exporter is
+    /// configured; see <c>SiloApplication</c>); without one this puts the request's own there.
+    /// With one, Orleans replaces it with its client span's, a child in the same trace.
+    /// </summary>
+    private static void PropagateTrace()
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
+        {
+            RequestContext.Set(TraceParentKey, traceParent);
+        }
     }
 
     /// <summary>The first problem with the message, naming its field, or null.</summary>

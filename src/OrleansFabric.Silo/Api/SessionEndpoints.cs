@@ -29,7 +29,7 @@ internal static class SessionEndpoints
     private static async Task<IResult> GetAsync(
         HttpContext context,
         [FromRoute(Name = "session_key")] string sessionKey,
-        IGrainFactory grains,
+        GrainReferences<ISessionGrain> sessions,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, sessionKey, out var key, out var problem))
@@ -37,7 +37,7 @@ internal static class SessionEndpoints
             return problem;
         }
 
-        var view = await grains.GetGrain<ISessionGrain>(key).GetAsync(cancellationToken);
+        var view = await sessions.Get(key).GetAsync(cancellationToken);
         return view is null
             ? NotFound(key)
             : TypedResults.Ok(new SessionResponse(
@@ -77,7 +77,7 @@ internal static class SessionEndpoints
     private static async Task<IResult> DeleteAsync(
         HttpContext context,
         [FromRoute(Name = "session_key")] string sessionKey,
-        IGrainFactory grains,
+        GrainReferences<ISessionGrain> sessions,
         CancellationToken cancellationToken)
     {
         if (!TryResolve(context, sessionKey, out var key, out var problem))
@@ -85,7 +85,7 @@ internal static class SessionEndpoints
             return problem;
         }
 
-        var session = grains.GetGrain<ISessionGrain>(key);
+        var session = sessions.Get(key);
         if (await session.GetAsync(cancellationToken) is null)
         {
             return NotFound(key);

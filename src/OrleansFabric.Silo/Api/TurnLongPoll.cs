@@ -8,7 +8,7 @@ namespace OrleansFabric.Silo.Api;
 /// <see cref="RereadInterval"/>, since the session may live on another silo, until some turns
 /// exist, the wait is over or the client goes away.
 /// </summary>
-internal sealed partial class TurnLongPoll(IGrainFactory grains, TurnNotifications notifications, TimeProvider time, ILogger<TurnLongPoll> logger)
+internal sealed partial class TurnLongPoll(GrainReferences<ISessionGrain> sessions, TurnNotifications notifications, TimeProvider time, ILogger<TurnLongPoll> logger)
 {
     /// <summary>How often a waiting read looks again without a local wake-up.</summary>
     internal static readonly TimeSpan RereadInterval = TimeSpan.FromMilliseconds(250);
@@ -19,7 +19,7 @@ internal sealed partial class TurnLongPoll(IGrainFactory grains, TurnNotificatio
     /// <summary>Turns with <c>seq &gt; after</c>, oldest first: empty when none came within <paramref name="wait"/>; null when the session does not exist.</summary>
     public async Task<IReadOnlyList<TurnRecord>?> ReadAsync(string sessionKey, long after, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var session = grains.GetGrain<ISessionGrain>(sessionKey);
+        var session = sessions.Get(sessionKey);
         var deadline = time.GetTimestamp() + (long)(wait.TotalSeconds * time.TimestampFrequency);
         var waiting = false;
         Task? committed = null;

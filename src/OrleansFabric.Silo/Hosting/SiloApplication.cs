@@ -24,6 +24,9 @@ namespace OrleansFabric.Silo.Hosting;
 /// </summary>
 public static class SiloApplication
 {
+    /// <summary>The activity source of ASP.NET Core's request activities.</summary>
+    private const string AspNetCoreActivitySource = "Microsoft.AspNetCore";
+
     /// <summary>Settings that apply unless configuration says otherwise (lowest precedence).</summary>
     private static readonly Dictionary<string, string?> s_defaults = new()
     {
@@ -75,21 +78,34 @@ public static class SiloApplication
             });
         }
 
+        var exportsTraces = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
-                tracing.AddAspNetCoreInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", SessionTelemetry.SourceName, WebhookTelemetry.SourceName);
-                if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                if (exportsTraces)
                 {
-                    tracing.AddOtlpExporter();
+                    tracing.AddAspNetCoreInstrumentation()
+                        .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", SessionTelemetry.SourceName, WebhookTelemetry.SourceName)
+                        .AddOtlpExporter();
+                }
+                else
+                {
+                    // Nothing reads spans without an exporter: recording them (the ASP.NET Core
+                    // instrumentation's diagnostic events, and two Orleans spans with tags per
+                    // grain call) cost a few percent of the silo's CPU per message. Only the
+                    // request's own activity is kept, sampled as before (a new trace is marked
+                    // sampled, a continued one keeps its flags), so that its traceparent reaches
+                    // the session (MessageEndpoints), the turn, the brain's calls and the webhook.
+                    tracing.AddSource(AspNetCoreActivitySource);
                 }
             });
         services.AddSessions(builder.Configuration);
         services.AddEssayBatches(builder.Configuration);
         services.AddSingleton<TurnLongPoll>();
+        services.AddSingleton(typeof(GrainReferences<>));
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();

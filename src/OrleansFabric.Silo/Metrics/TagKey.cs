@@ -1,25 +1,28 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OrleansFabric.Silo.Metrics;
 
 /// <summary>
 /// The label set of one series: tag names and values sorted by name, compared by value. Up to
-/// three tags with string values (all of the runtime's instruments) are held inline, so
-/// finding an existing series allocates nothing; more tags go to an array.
+/// four tags with string values (every fabric instrument: a turn's tenant, channel, strategy
+/// and status are four) are held inline, so finding an existing series allocates nothing;
+/// more tags go to an array.
 /// </summary>
 internal readonly struct TagKey : IEquatable<TagKey>
 {
-    private const int Inline = 3;
+    private const int Inline = 4;
     private readonly Tag _a;
     private readonly Tag _b;
     private readonly Tag _c;
+    private readonly Tag _d;
     private readonly Tag[]? _more;
     private readonly int _count;
 
-    private TagKey(Tag a, Tag b, Tag c, int count, Tag[]? more)
+    private TagKey(Tag a, Tag b, Tag c, Tag d, int count, Tag[]? more)
     {
-        (_a, _b, _c, _count, _more) = (a, b, c, count, more);
+        (_a, _b, _c, _d, _count, _more) = (a, b, c, d, count, more);
     }
 
     public static TagKey From(ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -33,38 +36,25 @@ internal readonly struct TagKey : IEquatable<TagKey>
             }
 
             Array.Sort(all, static (x, y) => string.CompareOrdinal(x.Name, y.Name));
-            return new TagKey(default, default, default, all.Length, all);
+            return new TagKey(default, default, default, default, all.Length, all);
         }
 
-        Tag a = default, b = default, c = default;
-        if (tags.Length > 0)
+        // An insertion sort by name in place: at most four tags, no allocation.
+        var inline = default(InlineTags);
+        Span<Tag> sorted = inline;
+        for (var i = 0; i < tags.Length; i++)
         {
-            a = Tag.From(tags[0]);
-        }
-
-        if (tags.Length > 1)
-        {
-            b = Tag.From(tags[1]);
-            if (string.CompareOrdinal(b.Name, a.Name) < 0)
+            var tag = Tag.From(tags[i]);
+            var at = i;
+            for (; at > 0 && string.CompareOrdinal(sorted[at - 1].Name, tag.Name) > 0; at--)
             {
-                (a, b) = (b, a);
+                sorted[at] = sorted[at - 1];
             }
+
+            sorted[at] = tag;
         }
 
-        if (tags.Length > 2)
-        {
-            c = Tag.From(tags[2]);
-            if (string.CompareOrdinal(c.Name, b.Name) < 0)
-            {
-                (b, c) = (c, b);
-                if (string.CompareOrdinal(b.Name, a.Name) < 0)
-                {
-                    (a, b) = (b, a);
-                }
-            }
-        }
-
-        return new TagKey(a, b, c, tags.Length, null);
+        return new TagKey(sorted[0], sorted[1], sorted[2], sorted[3], tags.Length, null);
     }
 
     public bool Equals(TagKey other)
@@ -79,7 +69,7 @@ internal readonly struct TagKey : IEquatable<TagKey>
             return other._more is not null && _more.AsSpan().SequenceEqual(other._more);
         }
 
-        return _a.Equals(other._a) && _b.Equals(other._b) && _c.Equals(other._c);
+        return _a.Equals(other._a) && _b.Equals(other._b) && _c.Equals(other._c) && _d.Equals(other._d);
     }
 
     public override bool Equals(object? obj) => obj is TagKey other && Equals(other);
@@ -88,7 +78,7 @@ internal readonly struct TagKey : IEquatable<TagKey>
     {
         if (_more is null)
         {
-            return HashCode.Combine(_count, _a, _b, _c);
+            return HashCode.Combine(_count, _a, _b, _c, _d);
         }
 
         var hash = default(HashCode);
@@ -105,11 +95,18 @@ internal readonly struct TagKey : IEquatable<TagKey>
     /// <summary>The tags as label names and values.</summary>
     public Dictionary<string, string> Labels() => Tags().ToDictionary(tag => tag.Name, tag => tag.Value, StringComparer.Ordinal);
 
-    private IEnumerable<Tag> Tags() => _more ?? new[] { _a, _b, _c }.Take(_count);
+    private IEnumerable<Tag> Tags() => _more ?? new[] { _a, _b, _c, _d }.Take(_count);
 
     private readonly record struct Tag(string Name, string Value)
     {
         public static Tag From(KeyValuePair<string, object?> tag) =>
             new(tag.Key, tag.Value as string ?? Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? string.Empty);
+    }
+
+    /// <summary>Room to sort the inline tags on the stack.</summary>
+    [InlineArray(Inline)]
+    private struct InlineTags
+    {
+        private Tag _element;
     }
 }
