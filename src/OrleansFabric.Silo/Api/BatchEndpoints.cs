@@ -18,9 +18,15 @@ internal static class BatchEndpoints
     public static void MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
         var batch = app.MapGroup("/v1/batches/{batch_id}").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Caller().CanAccessBatches
-                ? await next(context)
-                : Problems.For(ErrorCodes.Forbidden, "Batch endpoints need an API key with the 'batches' scope or '*'."));
+        {
+            if (!context.HttpContext.Caller().CanAccessBatches)
+            {
+                return Problems.For(ErrorCodes.Forbidden, "Batch endpoints need an API key with the 'batches' scope or '*'.");
+            }
+
+            RequestTrace.Propagate();
+            return await next(context);
+        });
         batch.MapPut("/", RegisterAsync);
         batch.MapGet("/", GetAsync);
         batch.MapPost("/content", ProvisionContentAsync);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OrleansFabric.Sessions;
 
@@ -15,7 +14,6 @@ internal static class MessageEndpoints
     internal static readonly TimeSpan QueueFullRetryAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>The request-context key of the W3C trace context (Orleans' propagator uses the header's name).</summary>
-    private const string TraceParentKey = "traceparent";
 
     public static void MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
@@ -46,7 +44,7 @@ internal static class MessageEndpoints
 
         var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
         var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
-        PropagateTrace();
+        RequestTrace.Propagate();
         var result = await sessions.Get(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {
@@ -62,21 +60,6 @@ internal static class MessageEndpoints
                 $"Session '{sessionKey}' is running a turn and its channel's strategy is 'reject'; send the message after the turn."),
             _ => throw new InvalidOperationException($"Unknown submit outcome {result.Outcome}."),
         };
-    }
-
-    /// <summary>
-    /// Hands the request's trace to the session grain, which keeps it with the message for the
-    /// turn, the brain's calls and the webhook. Orleans' activity propagation puts a traceparent
-    /// in the request context only while its activity sources are traced (an OTLP exporter is
-    /// configured; see <c>SiloApplication</c>); without one this puts the request's own there.
-    /// With one, Orleans replaces it with its client span's, a child in the same trace.
-    /// </summary>
-    private static void PropagateTrace()
-    {
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
-        {
-            RequestContext.Set(TraceParentKey, traceParent);
-        }
     }
 
     /// <summary>The first problem with the message, naming its field, or null.</summary>

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace OrleansFabric.Silo.Api;
+
+/// <summary>The HTTP request's trace, handed to the grains it calls.</summary>
+internal static class RequestTrace
+{
+    private const string TraceParentKey = "traceparent";
+
+    /// <summary>
+    /// Hands the request's trace to the grains this request calls: a session keeps it with the
+    /// message for the turn, the brain's calls and the webhook; a batch with the event a call
+    /// completes. Orleans' activity propagation puts a traceparent in the request context only
+    /// while its activity sources are traced (an OTLP exporter is configured; see
+    /// <c>SiloApplication</c>); without one this puts the request's own there. With one, Orleans
+    /// replaces it with its client span's, a child in the same trace.
+    /// </summary>
+    public static void Propagate()
+    {
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
+        {
+            RequestContext.Set(TraceParentKey, traceParent);
+        }
+    }
+}
