@@ -452,7 +452,9 @@ public sealed partial class SessionGrain(
         {
             // Every attempt at the answer, whenever and wherever it is made, continues the turn's trace.
             _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply), turn.SpanTraceParent ?? turn.TraceParent);
-            exchange = new Exchange([.. turn.Covered.Select(pending => pending.Message.Text)], reply);
+            // An array, not a collection expression: the compiler's read-only wrapper type has no
+            // codec of its own, so Orleans' serializer would look one up on every write.
+            exchange = new Exchange(turn.Covered.Select(pending => pending.Message.Text).ToArray(), reply);
         }
 
         // The record, the answered messages leaving the queue, the history and the outbox: one write.

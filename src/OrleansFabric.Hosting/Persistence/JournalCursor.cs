@@ -3,10 +3,13 @@ namespace OrleansFabric.Hosting.Persistence;
 /// <summary>
 /// A <see cref="JournaledState"/>'s place in its journal: the stored version it reflects, the
 /// sizes that decide when the next write is a snapshot, and the entries recorded since the
-/// last write.
+/// last write, and the state's key in its store (made once per activation, not per write).
 /// </summary>
-internal sealed class JournalCursor(long version, long snapshotBytes, long entryBytes)
+internal sealed class JournalCursor(string key, long version, long snapshotBytes, long entryBytes)
 {
+    /// <summary>Where the state is kept in its <see cref="IJournalStore"/>.</summary>
+    public string Key { get; } = key;
+
     /// <summary>The stored version the state reflects, the unwritten entries aside.</summary>
     public long Version { get; private set; } = version;
 

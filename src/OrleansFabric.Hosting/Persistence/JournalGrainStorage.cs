@@ -29,7 +29,8 @@ public sealed class JournalGrainStorage(string serviceId, IJournalStore store, S
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var stored = await store.ReadAsync(Key(stateName, grainId));
+        var key = Key(stateName, grainId);
+        var stored = await store.ReadAsync(key);
         grainState.ETag = stored is null ? null : Format(stored.Version);
         if (stored?.Snapshot is not { } snapshot)
         {
@@ -48,7 +49,7 @@ public sealed class JournalGrainStorage(string serviceId, IJournalStore store, S
                 entryBytes += entry.Length;
             }
 
-            journaled.Journal = new JournalCursor(stored.Version, snapshot.Length, entryBytes);
+            journaled.Journal = new JournalCursor(key, stored.Version, snapshot.Length, entryBytes);
         }
         else if (stored.Entries.Count > 0)
         {
@@ -63,11 +64,11 @@ public sealed class JournalGrainStorage(string serviceId, IJournalStore store, S
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var key = Key(stateName, grainId);
         var expected = Parse(grainState.ETag);
         var journaled = grainState.State as JournaledState;
         if (grainState.RecordExists && journaled?.Journal is { } journal && journal.Version == expected)
         {
+            var key = journal.Key;
             var count = journal.Unwritten.Count;
             if (count == 0)
             {
@@ -95,7 +96,8 @@ public sealed class JournalGrainStorage(string serviceId, IJournalStore store, S
         // The whole state: the first write, a state that is not journaled, or a compaction.
         var pending = journaled?.Journal?.Unwritten.Count ?? 0;
         var snapshot = serializer.SerializeToArray(grainState.State);
-        var version = await store.ReplaceAsync(key, expected, snapshot);
+        var whole = journaled?.Journal?.Key ?? Key(stateName, grainId);
+        var version = await store.ReplaceAsync(whole, expected, snapshot);
         if (journaled is not null)
         {
             if (journaled.Journal is { } cursor)
@@ -104,7 +106,7 @@ public sealed class JournalGrainStorage(string serviceId, IJournalStore store, S
             }
             else
             {
-                journaled.Journal = new JournalCursor(version, snapshot.Length, 0);
+                journaled.Journal = new JournalCursor(whole, version, snapshot.Length, 0);
             }
         }
 

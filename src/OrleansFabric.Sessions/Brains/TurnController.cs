@@ -39,7 +39,9 @@ public sealed class TurnController : IDisposable
         {
             lock (_lock)
             {
-                return [.. _effects];
+                // An array: it crosses a grain call and is stored, and the compiler's read-only
+                // wrapper for a collection expression has no Orleans copier or codec of its own.
+                return _effects.Count == 0 ? [] : _effects.ToArray();
             }
         }
     }
