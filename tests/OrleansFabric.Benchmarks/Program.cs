@@ -10,9 +10,10 @@ using OrleansFabric.Benchmarks;
 //   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   failover  [--rounds 3] [--grains 200]
 //   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
+//   memory    [--sessions 100000] [--activation message|read] [--concurrency 32] [--checkpoints 10000,100000] [--gcdump auto|false] [--minutes 30]
 var command = args.FirstOrDefault() ?? "help";
 var options = Options.Parse([.. args.Skip(1)]);
-Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage.Read()}");
 switch (command)
 {
     case "ingest":
@@ -31,7 +32,9 @@ switch (command)
     case "calls":
         await CallsBenchmarks.RunAsync(options);
         return 0;
+    case "memory":
+        return await MemoryBenchmarks.RunAsync(options);
     default:
-        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls [--option value ...] (see docs/benchmarks.md)");
+        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls|memory [--option value ...] (see docs/benchmarks.md)");
         return 2;
 }

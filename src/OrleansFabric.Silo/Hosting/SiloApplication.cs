@@ -74,9 +74,12 @@ public static class SiloApplication
             });
         }
 
+        // System.Runtime is .NET's own meter: the GC heap after the last collection by generation,
+        // collections, pause time and allocations, which capacity planning (heap per activation)
+        // and the latency work (gen0 pauses) read from the same scrape as the silo's series.
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans", "System.Runtime", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
