@@ -16,7 +16,7 @@ namespace OrleansFabric.Benchmarks;
 /// sessions' resume reminders are gone (the sessions are idle), asks the silo for two full
 /// collections through Orleans' management grain (<see cref="IManagementGrain.ForceGarbageCollection"/>)
 /// and reads the heap the collector reports on <c>/metrics</c> (.NET's <c>System.Runtime</c>
-/// meter: every generation's size after the last collection). With <c>dotnet-gcdump</c>
+/// meter: every generation's size after the last collection). With <c>dotnet-dump</c>
 /// installed, a heap snapshot at 0 sessions and one at the end say which types grew, per session.
 /// </summary>
 internal static class MemoryBenchmarks
@@ -42,7 +42,7 @@ internal static class MemoryBenchmarks
             .Order()
             .ToList();
         var limit = TimeSpan.FromMinutes(options.Int("minutes", 30));
-        var snapshotTool = options.Get("gcdump", "auto") == "false" ? null : GcDump.Find();
+        var snapshotTool = options.Get("dump", "auto") == "false" ? null : HeapDump.Find();
         if (mode is not ("message" or "read"))
         {
             Console.Error.WriteLine("memory: --activation is message (one message accepted and answered per session) or read (activated by a read).");
@@ -79,14 +79,14 @@ internal static class MemoryBenchmarks
         var management = client.Grains.GetGrain<IManagementGrain>(0);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"silo process {silo.Process.ProcessId}: embedded default (Localhost, memory state and reminders), `queue` strategy for {Channel}, echo brain, Grains:IdleTimeoutSeconds 86400; sessions made by {(mode == "message" ? "one message accepted and answered each" : "a read each (no state)")}, {concurrency} concurrent requests; checkpoints {string.Join(", ", checkpoints.Select(count => count.ToString("N0", CultureInfo.InvariantCulture)))}; heap snapshots: {snapshotTool ?? "none (dotnet-gcdump is not installed)"}"));
+            $"silo process {silo.Process.ProcessId}: embedded default (Localhost, memory state and reminders), `queue` strategy for {Channel}, echo brain, Grains:IdleTimeoutSeconds 86400; sessions made by {(mode == "message" ? "one message accepted and answered each" : "a read each (no state)")}, {concurrency} concurrent requests; checkpoints {string.Join(", ", checkpoints.Select(count => count.ToString("N0", CultureInfo.InvariantCulture)))}; heap snapshots: {snapshotTool ?? "none (dotnet-dump is not installed)"}"));
 
         var baseline = await ReadHeapAsync(http, silo, management);
         Console.WriteLine(Describe(0, baseline, null));
-        var snapshots = new List<GcDump.Snapshot>();
+        var snapshots = new List<HeapDump.Snapshot>();
         if (snapshotTool is not null)
         {
-            snapshots.Add(await GcDump.TakeAsync(snapshotTool, silo.Process.ProcessId));
+            snapshots.Add(await HeapDump.TakeAsync(snapshotTool, silo.Process.ProcessId));
         }
 
         var readings = new List<(int Sessions, HeapReading Heap, double PerSecond)> { (0, baseline, 0) };
@@ -120,7 +120,7 @@ internal static class MemoryBenchmarks
             readings.Add((made, heap, perSecond));
             if (snapshotTool is not null)
             {
-                snapshots.Add(await GcDump.TakeAsync(snapshotTool, silo.Process.ProcessId));
+                snapshots.Add(await HeapDump.TakeAsync(snapshotTool, silo.Process.ProcessId));
             }
         }
 
@@ -166,17 +166,17 @@ internal static class MemoryBenchmarks
     /// two, per session made between them: what one more idle session holds, without what the
     /// first sessions cost once (instruments' first series, pools, compiled serializers).
     /// </summary>
-    private static void PrintGrowth(List<GcDump.Snapshot> snapshots, List<int> sessions)
+    private static void PrintGrowth(List<HeapDump.Snapshot> snapshots, List<int> sessions)
     {
         Console.WriteLine();
-        Console.WriteLine("dotnet-gcdump, reachable objects: " + string.Join("; ", snapshots.Select((snapshot, i) => string.Create(CultureInfo.InvariantCulture, $"{Megabytes(snapshot.ObjectBytes):F1} MB at {sessions[i]:N0} sessions"))));
+        Console.WriteLine("dotnet-dump, reachable objects: " + string.Join("; ", snapshots.Select((snapshot, i) => string.Create(CultureInfo.InvariantCulture, $"{Megabytes(snapshot.ObjectBytes):F1} MB at {sessions[i]:N0} sessions"))));
         var (from, to) = (snapshots[^2], snapshots[^1]);
         var made = sessions[^1] - sessions[^2];
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"from {sessions[^2]:N0} to {sessions[^1]:N0} sessions: {(to.ObjectBytes - from.ObjectBytes) / (double)made:N0} bytes of reachable objects per session more; the types that grew most:"));
         Console.WriteLine();
-        Console.WriteLine("| type (arrays by size class) | MB more | bytes per session | objects per session |");
+        Console.WriteLine("| type | MB more | bytes per session | objects per session |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (type, bytes, count) in to.GrowthSince(from, 40))
         {

@@ -10,7 +10,8 @@ using OrleansFabric.Benchmarks;
 //   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   failover  [--rounds 3] [--grains 200]
 //   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
-//   memory    [--sessions 100000] [--activation message|read] [--concurrency 32] [--checkpoints 10000,100000] [--gcdump auto|false] [--minutes 30]
+//   scale     [--silos 1,2,3] [--connections 64] [--threads 2] [--seconds 10] [--silo-warmup 20] [--sessions 10000] [--rounds 3]   (needs wrk)
+//   memory    [--sessions 100000] [--activation message|read] [--concurrency 32] [--checkpoints 10000,100000] [--dump auto|false] [--minutes 30]
 var command = args.FirstOrDefault() ?? "help";
 var options = Options.Parse([.. args.Skip(1)]);
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage.Read()}");
@@ -34,7 +35,9 @@ switch (command)
         return 0;
     case "memory":
         return await MemoryBenchmarks.RunAsync(options);
+    case "scale":
+        return await ScaleBenchmarks.RunAsync(options);
     default:
-        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls|memory [--option value ...] (see docs/benchmarks.md)");
+        Console.Error.WriteLine("usage: OrleansFabric.Benchmarks ingest|batches|sessions|failover|calls|memory|scale [--option value ...] (see docs/benchmarks.md)");
         return 2;
 }
