@@ -17,7 +17,8 @@ namespace OrleansFabric.Benchmarks;
 /// collections through Orleans' management grain (<see cref="IManagementGrain.ForceGarbageCollection"/>)
 /// and reads the heap the collector reports on <c>/metrics</c> (.NET's <c>System.Runtime</c>
 /// meter: every generation's size after the last collection). With <c>dotnet-dump</c>
-/// installed, a heap snapshot at 0 sessions and one at the end say which types grew, per session.
+/// installed, a heap dump at 0 sessions and at every checkpoint says which types grew between
+/// the last two, per session.
 /// </summary>
 internal static class MemoryBenchmarks
 {
@@ -33,9 +34,7 @@ internal static class MemoryBenchmarks
         var sessions = options.Int("sessions", 100_000);
         var concurrency = options.Int("concurrency", 32);
         var mode = options.Get("activation", "message");
-        var checkpoints = options.Get("checkpoints", string.Create(CultureInfo.InvariantCulture, $"{sessions / 10},{sessions}"))
-            .Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(count => int.Parse(count, CultureInfo.InvariantCulture))
+        var checkpoints = options.Ints("checkpoints", [sessions / 10, sessions])
             .Where(count => count > 0 && count <= sessions)
             .Append(sessions)
             .Distinct()

@@ -21,7 +21,7 @@ internal static class ScaleBenchmarks
 
     public static async Task<int> RunAsync(Options options)
     {
-        var counts = options.Get("silos", "1,2,3").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(count => int.Parse(count, CultureInfo.InvariantCulture)).ToList();
+        var counts = options.Ints("silos", [1, 2, 3]).ToList();
         var connections = options.Int("connections", 64);
         var seconds = options.Int("seconds", 10);
         var threads = options.Int("threads", 2);
