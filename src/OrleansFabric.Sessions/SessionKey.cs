@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace OrleansFabric.Sessions;
 
 /// <summary>
@@ -7,6 +9,10 @@ namespace OrleansFabric.Sessions;
 /// </summary>
 public sealed record SessionKey(string TenantId, string AgentId, string InterlocutorId, string Channel)
 {
+    private const int SharedPartsLimit = 10_000;
+
+    private static readonly ConcurrentDictionary<string, string> s_parts = new(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     public override string ToString() => $"{TenantId}:{AgentId}:{InterlocutorId}:{Channel}";
 
@@ -23,7 +29,24 @@ public sealed record SessionKey(string TenantId, string AgentId, string Interloc
             return false;
         }
 
-        key = new SessionKey(value[..first], value[(first + 1)..second], value[(second + 1)..last], value[(last + 1)..]);
+        key = new SessionKey(Shared(value.AsSpan(0, first)), Shared(value.AsSpan(first + 1, second - first - 1)), value[(second + 1)..last], Shared(value.AsSpan(last + 1)));
         return true;
+    }
+
+    /// <summary>
+    /// The one string of a tenant, agent or channel: a silo holds a key per active session, and
+    /// these parts repeat across sessions (the interlocutor does not). The pool stops growing at
+    /// <see cref="SharedPartsLimit"/>; parts beyond it get strings of their own.
+    /// </summary>
+    private static string Shared(ReadOnlySpan<char> part)
+    {
+        var lookup = s_parts.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(part, out var shared))
+        {
+            return shared;
+        }
+
+        var text = part.ToString();
+        return s_parts.Count < SharedPartsLimit ? s_parts.GetOrAdd(text, text) : text;
     }
 }

@@ -157,7 +157,7 @@ internal static class FailoverBenchmarks
     }
 
     /// <summary>Polls <c>/v1/cluster</c> on live silos (bounded) until exactly <paramref name="count"/> silos are active.</summary>
-    private static async Task WaitForActiveAsync(List<BenchSilo> members, int count)
+    internal static async Task WaitForActiveAsync(List<BenchSilo> members, int count)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var limit = Stopwatch.StartNew();

@@ -349,7 +349,7 @@ internal static class IngestBenchmarks
     }
 
     /// <summary>Waits (at most 10 s) until no backend serves <paramref name="connectionString"/>'s database but this one: a backend's CPU time counts once the server has reaped it.</summary>
-    private static async Task BackendsGoneAsync(string connectionString)
+    internal static async Task BackendsGoneAsync(string connectionString)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
@@ -360,7 +360,7 @@ internal static class IngestBenchmarks
     }
 
     /// <summary>The process id of the PostgreSQL server behind <paramref name="connectionString"/>: the parent of a backend.</summary>
-    private static async Task<int> PostmasterAsync(string connectionString)
+    internal static async Task<int> PostmasterAsync(string connectionString)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("select pg_backend_pid()");
@@ -368,7 +368,7 @@ internal static class IngestBenchmarks
     }
 
     /// <summary>Every session the script wrote to, read through <c>GET /v1/sessions/{key}</c>: turns completed (one per message under <c>queue</c>) and messages still pending.</summary>
-    private static async Task<(long Answered, long Pending)> CountMessagesAsync(HttpClient http, int sessions)
+    internal static async Task<(long Answered, long Pending)> CountMessagesAsync(HttpClient http, int sessions)
     {
         long answered = 0;
         long pending = 0;

@@ -21,4 +21,10 @@ internal sealed class Options(Dictionary<string, string> values)
     public int Int(string name, int fallback) => values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
     public double Double(string name, double fallback) => values.TryGetValue(name, out var value) ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>A comma-separated list of whole numbers (<c>--silos 1,2,3</c>), or <paramref name="fallback"/>.</summary>
+    public IReadOnlyList<int> Ints(string name, IReadOnlyList<int> fallback) =>
+        values.TryGetValue(name, out var value)
+            ? [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(item => int.Parse(item, CultureInfo.InvariantCulture))]
+            : fallback;
 }

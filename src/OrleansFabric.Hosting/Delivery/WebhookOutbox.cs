@@ -36,7 +36,10 @@ public sealed partial class WebhookOutbox
     private readonly TimeProvider _time;
     private readonly WebhookMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
+    /// <summary>Already cancelled: what <see cref="Stop"/> leaves when no delivery ever started.</summary>
+    private static readonly CancellationTokenSource s_stopped = CancelledSource();
+
+    private CancellationTokenSource? _stopping;
     private long _generation;
     private long? _sending;
     private IGrainTimer? _retryTimer;
@@ -153,7 +156,9 @@ public sealed partial class WebhookOutbox
         var attempt = _attempts + 1;
         _sending = message.Seq;
         var self = _grain.AsReference<IWebhookOutboxGrain>();
-        var stopping = _stopping.Token;
+        // Made with the first delivery: most activations (idle sessions, a silo without a
+        // webhook) never send, and each would otherwise hold a token source of its own.
+        var stopping = (_stopping ??= new CancellationTokenSource()).Token;
 
         // Off the grain's scheduler: the mailbox keeps moving while the receiver answers.
         _ = Task.Run(
@@ -268,8 +273,15 @@ public sealed partial class WebhookOutbox
     /// <summary>Stops attempts in flight and the back-off timer (the activation is ending).</summary>
     public void Stop()
     {
-        _stopping.Cancel();
+        (_stopping ??= s_stopped).Cancel();
         _retryTimer?.Dispose();
+    }
+
+    private static CancellationTokenSource CancelledSource()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
     }
 
     /// <summary>

@@ -79,9 +79,13 @@ public static class SiloApplication
         }
 
         var exportsTraces = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        // System.Runtime is .NET's own meter: the GC heap after the last collection by generation,
+        // collections, pause time and allocations, which capacity planning (heap per activation)
+        // and the latency work (gen0 pauses) read from the same scrape as the silo's series.
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans", "System.Runtime", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
