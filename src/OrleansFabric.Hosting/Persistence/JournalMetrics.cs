@@ -36,9 +36,6 @@ public sealed class JournalMetrics : IDisposable
     public (long Writes, long Bytes) Written(string stateName, string kind) =>
         _totals.TryGetValue((stateName, kind), out var totals) ? (Interlocked.Read(ref totals.Writes), Interlocked.Read(ref totals.Bytes)) : (0, 0);
 
-    /// <summary>Bytes of state <paramref name="stateName"/> written on this silo so far, of every kind.</summary>
-    public long BytesWritten(string stateName) => Written(stateName, Append).Bytes + Written(stateName, Snapshot).Bytes;
-
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();
 
