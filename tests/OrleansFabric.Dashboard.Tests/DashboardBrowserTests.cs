@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace OrleansFabric.Dashboard.Tests;
 
 /// <summary>The dashboard in headless Chromium, against a live silo, driven over the DevTools protocol.</summary>
+[Collection(OneSiloAtATime.Name)]
 public sealed class DashboardBrowserTests(ITestOutputHelper output)
 {
     private const int Width = 1280;

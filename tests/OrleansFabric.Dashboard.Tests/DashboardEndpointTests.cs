@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace OrleansFabric.Dashboard.Tests;
 
+[Collection(OneSiloAtATime.Name)]
 public sealed partial class DashboardEndpointTests
 {
     [Fact]

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Runtime;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
