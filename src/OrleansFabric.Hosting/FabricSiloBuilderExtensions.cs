@@ -186,12 +186,17 @@ public static class FabricSiloBuilderExtensions
     }
 
     private static void AddJournalGrainStorage<TStore>(ISiloBuilder silo)
-        where TStore : IJournalStore =>
+        where TStore : IJournalStore
+    {
         silo.Services.AddGrainStorage(PersistenceOptions.StorageName, (services, _) => new JournalGrainStorage(
             services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             services.GetRequiredService<TStore>(),
             services.GetRequiredService<Serializer>(),
             services.GetRequiredService<JournalMetrics>()));
+
+        // The grains' [PersistentState] on it: without Orleans' yield before every operation.
+        silo.Services.AddSingleton<IPersistentStateFactory, FabricPersistentStateFactory>();
+    }
 
     /// <summary><paramref name="connectionString"/> with a <c>Maximum Pool Size</c> when it names none.</summary>
     internal static string Pooled(string connectionString, int maxPoolSize)

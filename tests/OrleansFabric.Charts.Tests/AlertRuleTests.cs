@@ -18,6 +18,9 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
     /// <summary>Bounds of a synthetic storage latency histogram, milliseconds.</summary>
     private static readonly string[] s_storageBuckets = ["10", "100", "500", "1000", "5000", "+Inf"];
 
+    /// <summary>The same bounds in seconds, as the fabric's own storage histogram has them.</summary>
+    private static readonly string[] s_storageSecondsBuckets = ["0.01", "0.1", "0.5", "1", "5", "+Inf"];
+
     /// <summary>Every scenario, by name (after the bucket bounds it reads).</summary>
     private static readonly IReadOnlyDictionary<string, AlertScenario> s_scenarios = Scenarios().ToDictionary(scenario => scenario.Name, StringComparer.Ordinal);
 
@@ -92,6 +95,7 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
         const string Sessions = "OrleansFabric.Sessions";
         const string Batches = "OrleansFabric.Batches";
         const string Orleans = "Microsoft.Orleans";
+        const string Storage = "OrleansFabric.Storage";
         const string Web = "tenant=\"t1\",channel=\"web\"";
         string[] warning = ["warning"];
         string[] both = ["warning", "critical"];
@@ -127,6 +131,11 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
         yield return new("storage: p99 of 99 ms is quiet", "FabricStorageWriteSlow", [], new Dictionary<string, string> { ["instance"] = "a" }, Histogram("orleans_storage_write_latency_milliseconds", Orleans, string.Empty, s_storageBuckets, new() { ["100"] = 100 }));
         yield return new("storage: p99 of 1 s warns", "FabricStorageWriteSlow", warning, new Dictionary<string, string> { ["instance"] = "a" }, Histogram("orleans_storage_write_latency_milliseconds", Orleans, string.Empty, s_storageBuckets, new() { ["1000"] = 100 }));
         yield return new("storage: p99 of 5 s is critical", "FabricStorageWriteSlow", both, new Dictionary<string, string> { ["instance"] = "a" }, Histogram("orleans_storage_write_latency_milliseconds", Orleans, string.Empty, s_storageBuckets, new() { ["5000"] = 100 }));
+
+        // The same on the fabric's journaled storage (the default), which records seconds, per state.
+        yield return new("journal: p99 of 99 ms is quiet", "FabricStorageWriteSlow", [], new Dictionary<string, string> { ["instance"] = "a" }, Histogram("fabric_storage_write_duration_seconds", Storage, "state=\"session\"", s_storageSecondsBuckets, new() { ["0.1"] = 100 }));
+        yield return new("journal: p99 of 1 s warns", "FabricStorageWriteSlow", warning, new Dictionary<string, string> { ["instance"] = "a" }, Histogram("fabric_storage_write_duration_seconds", Storage, "state=\"session\"", s_storageSecondsBuckets, new() { ["1"] = 100 }));
+        yield return new("journal: p99 of 5 s is critical", "FabricStorageWriteSlow", both, new Dictionary<string, string> { ["instance"] = "a" }, Histogram("fabric_storage_write_duration_seconds", Storage, "state=\"session\"", s_storageSecondsBuckets, new() { ["5"] = 100 }));
 
         // Shares of failed and cancelled turns, over two silos.
         foreach (var (alert, status, quiet, warns, critical) in new[] { ("FabricTurnFailureRateHigh", "failed", 0.5, 2.0, 10.0), ("FabricTurnCancelledRateHigh", "cancelled", 5.0, 20.0, 40.0) })
@@ -176,6 +185,10 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
         yield return new("write errors: none is quiet", "FabricStorageWritesFailing", [], new Dictionary<string, string> { ["instance"] = "a" }, [(Series(WriteErrors, "a", Orleans), "5x15")]);
         yield return new("write errors: one a minute warns", "FabricStorageWritesFailing", warning, new Dictionary<string, string> { ["instance"] = "a" }, [(Series(WriteErrors, "a", Orleans), "0+1x15")]);
         yield return new("write errors: two a second are critical", "FabricStorageWritesFailing", both, new Dictionary<string, string> { ["instance"] = "a" }, [(Series(WriteErrors, "a", Orleans), "0+120x15")]);
+        const string JournalWriteErrors = "fabric_storage_write_errors_total";
+        yield return new("journal write errors: none is quiet", "FabricStorageWritesFailing", [], new Dictionary<string, string> { ["instance"] = "a" }, [(Series(JournalWriteErrors, "a", Storage, "state=\"batch\""), "5x15")]);
+        yield return new("journal write errors: one a minute warns", "FabricStorageWritesFailing", warning, new Dictionary<string, string> { ["instance"] = "a" }, [(Series(JournalWriteErrors, "a", Storage, "state=\"batch\""), "0+1x15")]);
+        yield return new("journal write errors: two a second over two states are critical", "FabricStorageWritesFailing", both, new Dictionary<string, string> { ["instance"] = "a" }, [(Series(JournalWriteErrors, "a", Storage, "state=\"batch\""), "0+60x15"), (Series(JournalWriteErrors, "a", Storage, "state=\"session\""), "0+61x15")]);
 
         // Cumulative bucket series of one silo: `perMinute` observations a minute in the bucket of each named upper bound.
         static List<(string Series, string Values)> Histogram(string family, string scope, string labels, string[] bounds, Dictionary<string, double> perMinute)

@@ -531,9 +531,13 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [InlineData("FabricWebhookDeadLetters", "warning", 0, "sum by (kind) (")]
     [InlineData("FabricWebhookDeadLetters", "critical", 10, "sum by (kind) (")]
     [InlineData("FabricStorageWriteSlow", "warning", 0.5, "orleans_storage_write_latency_milliseconds_bucket")]
+    [InlineData("FabricStorageWriteSlow", "warning", 0.5, "fabric_storage_write_duration_seconds_bucket")]
     [InlineData("FabricStorageWriteSlow", "critical", 2, "orleans_storage_write_latency_milliseconds_bucket")]
+    [InlineData("FabricStorageWriteSlow", "critical", 2, "fabric_storage_write_duration_seconds_bucket")]
     [InlineData("FabricStorageWritesFailing", "warning", 0, "orleans_storage_write_errors_total")]
+    [InlineData("FabricStorageWritesFailing", "warning", 0, "fabric_storage_write_errors_total")]
     [InlineData("FabricStorageWritesFailing", "critical", 1, "orleans_storage_write_errors_total")]
+    [InlineData("FabricStorageWritesFailing", "critical", 1, "fabric_storage_write_errors_total")]
     public async Task Prometheus_rule_carries_each_alert_s_thresholds(string alert, string severity, double threshold, string selects)
     {
         var rule = Assert.Single(
@@ -578,7 +582,8 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         Assert.Equal(
             [
                 "fabric_batch_assignments_total", "fabric_batches", "fabric_brain_calls_waiting", "fabric_message_response_seconds_bucket",
-                "fabric_session_oldest_pending_seconds", "fabric_session_queue_depth", "fabric_turn_duration_seconds_bucket", "fabric_turns_total",
+                "fabric_session_oldest_pending_seconds", "fabric_session_queue_depth", "fabric_storage_write_duration_seconds_bucket",
+                "fabric_storage_write_errors_total", "fabric_turn_duration_seconds_bucket", "fabric_turns_total",
                 "fabric_webhook_dead_lettered_total", "orleans_storage_write_errors_total", "orleans_storage_write_latency_milliseconds_bucket",
             ],
             used);
@@ -587,9 +592,9 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         // The turn statuses of the API (GET /v1/sessions/{key}/turns).
         Assert.Contains("status=\"failed\"", expressions, StringComparison.Ordinal);
         Assert.Contains("status=\"cancelled\"", expressions, StringComparison.Ordinal);
-        // Orleans records write latency in milliseconds; the thresholds are seconds.
+        // Orleans records write latency in milliseconds, the fabric's storage in seconds; the thresholds are seconds.
         Assert.Contains("orleans_storage_write_latency_milliseconds_bucket", expressions, StringComparison.Ordinal);
-        Assert.Contains("/ 1000 >", expressions, StringComparison.Ordinal);
+        Assert.Contains("/ 1000) >", expressions, StringComparison.Ordinal);
         Assert.DoesNotContain("partition", expressions, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("lease", expressions, StringComparison.OrdinalIgnoreCase);
     }
