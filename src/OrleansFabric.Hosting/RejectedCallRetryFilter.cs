@@ -7,7 +7,10 @@ namespace OrleansFabric.Hosting;
 /// (<see cref="OrleansMessageRejectionException"/>: the target silo was stopping, the activation
 /// was moving, the connection could not be made), so that a graceful stop or a drain is
 /// invisible to callers. Only rejections are retried: a call whose outcome is unknown (a
-/// timeout, a silo that died while it held the call) is never repeated blindly.
+/// timeout, a silo that died while it held the call) is never repeated blindly. Calls to system
+/// targets (Orleans' own: membership probes, the grain directory) are left alone: a probe of a
+/// killed silo is refused at once and must fail at once, or detection waits out the probe's
+/// timeout (0.5-1 s per missed probe) while this filter retries it.
 /// </summary>
 internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger<RejectedCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
@@ -16,6 +19,12 @@ internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
+        if (context.TargetId.IsSystemTarget())
+        {
+            await context.Invoke();
+            return;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
