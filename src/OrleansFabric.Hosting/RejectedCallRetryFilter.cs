@@ -7,10 +7,11 @@ namespace OrleansFabric.Hosting;
 /// (<see cref="OrleansMessageRejectionException"/>: the target silo was stopping, the activation
 /// was moving, the connection could not be made), so that a graceful stop or a drain is
 /// invisible to callers. Only rejections are retried: a call whose outcome is unknown (a
-/// timeout, a silo that died while it held the call) is never repeated blindly. Calls to system
-/// targets (Orleans' own: membership probes, the grain directory) are left alone: a probe of a
-/// killed silo is refused at once and must fail at once, or detection waits out the probe's
-/// timeout (0.5-1 s per missed probe) while this filter retries it.
+/// timeout, a silo that died while it held the call) is never repeated blindly. Calls to Orleans'
+/// own system targets (membership probes, the grain directory) are left alone, as Orleans has its
+/// own timeouts and retries for them: a probe of a killed silo is refused at once and must fail at
+/// once, or detection waits out the probe's timeout (0.5-1 s per missed probe) while this filter
+/// retries it. Grain services (the reminder service) are still retried like grains.
 /// </summary>
 internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger<RejectedCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
@@ -19,7 +20,7 @@ internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        if (context.TargetId.IsSystemTarget())
+        if (IsOrleansSystemTarget(context.TargetId))
         {
             await context.Invoke();
             return;
@@ -40,6 +41,9 @@ internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger
             }
         }
     }
+
+    /// <summary>Whether <paramref name="target"/> is one of Orleans' system targets other than a grain service.</summary>
+    internal static bool IsOrleansSystemTarget(GrainId target) => target.IsSystemTarget() && !target.Type.IsGrainService();
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "{Interface}.{Method} was rejected before it ran (attempt {Attempt}); retrying in {BackoffMs} ms: {Reason}")]
     private static partial void LogRetrying(ILogger logger, string @interface, string method, int attempt, double backoffMs, string reason);
