@@ -15,8 +15,19 @@ namespace OrleansFabric.Hosting;
 /// </summary>
 internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger<RejectedCallRetryFilter> logger) : IOutgoingGrainCallFilter
 {
-    /// <summary>The most attempts one call gets.</summary>
-    internal const int MaxAttempts = 6;
+    /// <summary>
+    /// The most attempts one call gets: with <see cref="MaxBackoff"/>, about 2.75 s of retries,
+    /// enough to outlast a killed silo's detection (about 1 s on a quiet machine) and the grain
+    /// directory's half-second lease after it, so a call to a grain of a killed silo that is refused
+    /// at once is answered rather than turned into a 503.
+    /// </summary>
+    internal const int MaxAttempts = 16;
+
+    /// <summary>
+    /// The longest wait between attempts (the first waits 50 ms, doubling up to this): a grain that
+    /// comes back is called again within 200 ms, not after a doubled wait of up to a second.
+    /// </summary>
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(200);
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
@@ -35,12 +46,16 @@ internal sealed partial class RejectedCallRetryFilter(TimeProvider time, ILogger
             }
             catch (OrleansMessageRejectionException rejection) when (attempt < MaxAttempts)
             {
-                var backoff = TimeSpan.FromMilliseconds(50 * Math.Pow(2, attempt - 1));
+                var backoff = Backoff(attempt);
                 LogRetrying(logger, context.InterfaceName, context.MethodName, attempt, backoff.TotalMilliseconds, rejection.Message);
                 await Task.Delay(backoff, time);
             }
         }
     }
+
+    /// <summary>The wait after failed attempt <paramref name="attempt"/> (1-based): 50 ms, doubling, at most <see cref="MaxBackoff"/>.</summary>
+    internal static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(50 * Math.Pow(2, attempt - 1), MaxBackoff.TotalMilliseconds));
 
     /// <summary>Whether <paramref name="target"/> is one of Orleans' system targets other than a grain service.</summary>
     internal static bool IsOrleansSystemTarget(GrainId target) => target.IsSystemTarget() && !target.Type.IsGrainService();

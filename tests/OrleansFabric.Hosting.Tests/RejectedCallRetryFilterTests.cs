@@ -31,6 +31,16 @@ public sealed class RejectedCallRetryFilterTests
         Assert.Equal(2, context.Invocations);
     }
 
+    [Fact]
+    public void Retries_wait_at_most_200_ms_apart_and_outlast_a_killed_silos_detection_and_lease()
+    {
+        var waits = Enumerable.Range(1, RejectedCallRetryFilter.MaxAttempts - 1).Select(RejectedCallRetryFilter.Backoff).ToList();
+
+        Assert.Equal([50, 100, 200, 200], waits.Take(4).Select(wait => wait.TotalMilliseconds));
+        Assert.All(waits, wait => Assert.True(wait <= RejectedCallRetryFilter.MaxBackoff));
+        Assert.InRange(waits.Sum(wait => wait.TotalSeconds), 2.5, 3);
+    }
+
     [Theory]
     [InlineData("sys.svc.dir.grain.part", true)]
     [InlineData("sys.svc.user.reminders", false)]
