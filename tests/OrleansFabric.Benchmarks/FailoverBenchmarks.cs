@@ -25,6 +25,17 @@ internal static class FailoverBenchmarks
     {
         var rounds = options.Int("rounds", 3);
         var grainCount = options.Int("grains", 200);
+
+        // --silo-logs DIR: each silo's output (UTC timestamps to the millisecond) is written there
+        // after every round, with the kill time, to read the failover's timeline from. The
+        // categories to log are chosen with Logging__LogLevel__* in the benchmark's environment,
+        // which the silo processes inherit.
+        var siloLogs = options.Get("silo-logs", "");
+        if (siloLogs.Length > 0)
+        {
+            Directory.CreateDirectory(siloLogs);
+        }
+
         await using var redis = await RedisServer.StartAsync();
         await using var postgres = await PostgresServer.StartAsync();
         var clusterId = $"bench-{Guid.NewGuid():N}"[..20];
@@ -39,6 +50,14 @@ internal static class FailoverBenchmarks
             ["Fabric__Persistence__ConnectionString"] = await postgres.CreateDatabaseAsync("failover"),
             ["Fabric__Persistence__MaxPoolSize"] = "10",
         };
+        if (siloLogs.Length > 0)
+        {
+            settings["Logging__Console__FormatterName"] = "simple";
+            settings["Logging__Console__FormatterOptions__SingleLine"] = "true";
+            settings["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true";
+            settings["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+        }
+
         var members = new List<BenchSilo>();
         try
         {
@@ -86,6 +105,7 @@ internal static class FailoverBenchmarks
 
                 var cpu = CpuTimes.Sample(0, 0);
                 var clock = Stopwatch.StartNew();
+                var killedAt = DateTime.UtcNow;
                 victim.Process.Kill();
                 var overHttp = FirstSuccessAsync(clock, async () =>
                 {
@@ -103,6 +123,10 @@ internal static class FailoverBenchmarks
                 httpTimes.Add(httpSeconds);
                 clientTimes.Add(clientSeconds);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {round} | {onVictim.Count} | {httpSeconds:F2} | {httpFailures} | {clientSeconds:F2} | {clientFailures} | {idle:P0} / {stolen:P0} |"));
+                if (siloLogs.Length > 0)
+                {
+                    await WriteSiloLogsAsync(siloLogs, round, members, killedAt, onVictim, httpSeconds, clientSeconds);
+                }
 
                 // A replacement joins before the next round, on fresh ports.
                 await victim.DisposeAsync();
@@ -129,6 +153,20 @@ internal static class FailoverBenchmarks
                 await member.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Writes each silo's output so far to <c>round-N-silo-I.log</c> in <paramref name="directory"/> (the victim is the last), and the round's kill time and results.</summary>
+    private static async Task WriteSiloLogsAsync(string directory, int round, List<BenchSilo> members, DateTime killedAt, List<string> onVictim, double httpSeconds, double clientSeconds)
+    {
+        for (var i = 0; i < members.Count; i++)
+        {
+            var name = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"round-{round}-silo-{i}.log"));
+            await File.WriteAllTextAsync(name, string.Create(CultureInfo.InvariantCulture, $"silo port {members[i].SiloPort}, http {members[i].Address}{(i == members.Count - 1 ? " (the victim)" : "")}\n{members[i].Process.Output}"));
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"round-{round}.txt")),
+            string.Create(CultureInfo.InvariantCulture, $"kill -9 at {killedAt:HH:mm:ss.fff} UTC; HTTP grain {onVictim[0]} first 200 after {httpSeconds:F3} s (at {killedAt.AddSeconds(httpSeconds):HH:mm:ss.fff}); grain-client grain {onVictim[1]} after {clientSeconds:F3} s (at {killedAt.AddSeconds(clientSeconds):HH:mm:ss.fff})\n"));
     }
 
     /// <summary>Calls <paramref name="call"/> until it succeeds (bounded); seconds since <paramref name="clock"/> started and how many attempts failed.</summary>

@@ -8,7 +8,7 @@ using OrleansFabric.Benchmarks;
 //   ingest    [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--silo-warmup 20] [--rounds 3] [--targets kestrel,embedded,postgres,postgres-orleans,kestrel-postgres] [--server-gc true]   (needs wrk)
 //   batches   [--concurrency 32] [--batches 100] [--rounds 3]
 //   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
-//   failover  [--rounds 3] [--grains 200]
+//   failover  [--rounds 3] [--grains 200] [--silo-logs DIR]
 //   writes    [--messages 200] [--long-history 1000]
 //   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
 //   scale     [--silos 1,2,3] [--connections 64] [--threads 2] [--seconds 10] [--silo-warmup 20] [--sessions 10000] [--rounds 3]   (needs wrk)
