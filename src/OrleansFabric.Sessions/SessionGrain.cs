@@ -173,7 +173,9 @@ public sealed partial class SessionGrain(
             _resumeRegistered = true;
         }
 
-        Session.Accept(new PendingMessage(message, time.GetUtcNow(), GrainCallTrace.TraceParent()));
+        // The pending message keeps the trace once, beside the message.
+        var traceParent = message.TraceParent ?? GrainCallTrace.TraceParent();
+        Session.Accept(new PendingMessage(message.TraceParent is null ? message : message with { TraceParent = null }, time.GetUtcNow(), traceParent));
         await WriteAsync(cancellationToken);
         _acceptedSinceTick = true;
         ReportQueue();

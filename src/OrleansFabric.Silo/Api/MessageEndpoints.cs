@@ -13,8 +13,6 @@ internal static class MessageEndpoints
     /// <summary>When a client told <c>queue_full</c> should try again: a turn usually frees a place by then.</summary>
     internal static readonly TimeSpan QueueFullRetryAfter = TimeSpan.FromSeconds(1);
 
-    /// <summary>The request-context key of the W3C trace context (Orleans' propagator uses the header's name).</summary>
-
     public static void MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
         // Resolved once: taking it from the request's services would create a service scope
@@ -43,8 +41,14 @@ internal static class MessageEndpoints
         }
 
         var sessionKey = new SessionKey(request.TenantId, request.AgentId, request.InterlocutorId, request.Channel).ToString();
-        var message = new IncomingMessage(request.MessageId, request.Text, sentAt, request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
-        RequestTrace.Propagate();
+        // The request's trace travels with the message, not in Orleans' request context: a field
+        // costs nothing, where the context is a dictionary copied and restored on every call.
+        var message = new IncomingMessage(
+            request.MessageId,
+            request.Text,
+            sentAt,
+            request.Metadata is { ValueKind: System.Text.Json.JsonValueKind.Object } metadata ? metadata.GetRawText() : null,
+            RequestTrace.TraceParent());
         var result = await sessions.Get(sessionKey).SubmitAsync(message, cancellationToken);
         return result.Outcome switch
         {
