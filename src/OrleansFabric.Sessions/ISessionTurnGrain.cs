@@ -1,14 +1,20 @@
+using Orleans.Concurrency;
+
 namespace OrleansFabric.Sessions;
 
 /// <summary>
 /// How a session's brain, running off the grain's scheduler, hands its outcome back to the
 /// session: as a grain call, queued behind the messages that arrived meanwhile, so the commit is
-/// one turn of the grain like every other change. Not for callers outside the session.
+/// one turn of the grain like every other change. One-way: the brain's task has nothing to wait
+/// for (a call that finds the activation gone reaches a new one, which ignores an unknown turn and
+/// runs the turn's messages, still pending in the stored state, again). Not for callers outside
+/// the session.
 /// </summary>
 [Alias("session-turn")]
 public interface ISessionTurnGrain : IGrainWithStringKey
 {
     /// <summary>Turn <paramref name="turnId"/>'s brain finished with <paramref name="outcome"/>.</summary>
     [Alias("turn-ended")]
+    [OneWay]
     Task TurnEndedAsync(string turnId, BrainOutcome outcome);
 }

@@ -331,8 +331,8 @@ public sealed partial class SessionGrain(
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
-                    // The activation is gone (its silo stops, or it was dropped): the turn's
-                    // messages are still pending in the stored state, and the next activation runs them.
+                    // The call could not be sent (the silo stops): the turn's messages are still
+                    // pending in the stored state, and the next activation runs them.
                     LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId);
                 }
             },
