@@ -95,23 +95,30 @@ public sealed partial class WebhookOutbox
     public bool Enabled => _options.WebhookUrl is not null;
 
     /// <summary>The delivery state, for status endpoints.</summary>
-    public WebhookDeliveryStatus Status
+    public WebhookDeliveryStatus Status => StatusOf(_options, _state(), _attempts, _lastError, _nextAttemptAt);
+
+    /// <summary>
+    /// The delivery state of a grain that has made no outbox in this activation (it had nothing
+    /// to deliver): the persisted <paramref name="state"/>, no attempt under way.
+    /// </summary>
+    public static WebhookDeliveryStatus IdleStatus(DeliveryOptions options, WebhookOutboxState state)
     {
-        get
-        {
-            var state = _state();
-            return new WebhookDeliveryStatus(
-                Enabled,
-                state.Messages.Count,
-                state.Messages.Count > 0 ? state.Messages[0].Seq : null,
-                _attempts,
-                _lastError,
-                _nextAttemptAt,
-                state.DeliveredThroughSeq,
-                state.LastDeliveredAt,
-                state.DeadLettered);
-        }
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(state);
+        return StatusOf(options, state, 0, null, null);
     }
+
+    private static WebhookDeliveryStatus StatusOf(DeliveryOptions options, WebhookOutboxState state, int attempts, string? lastError, DateTimeOffset? nextAttemptAt) =>
+        new(
+            options.WebhookUrl is not null,
+            state.Messages.Count,
+            state.Messages.Count > 0 ? state.Messages[0].Seq : null,
+            attempts,
+            lastError,
+            nextAttemptAt,
+            state.DeliveredThroughSeq,
+            state.LastDeliveredAt,
+            state.DeadLettered);
 
     /// <summary>
     /// Call before the state write that adds messages: makes sure a durable reminder will
