@@ -49,8 +49,10 @@ public sealed partial class WebhookOutbox
     private DateTimeOffset? _nextAttemptAt;
 
     /// <summary>
-    /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>; the grain
-    /// implements <see cref="IWebhookOutboxGrain"/>), of <paramref name="kind"/> (the metrics' label).
+    /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>, or on
+    /// first need: at activation when the persisted outbox holds messages, before a write that adds
+    /// one, and for its reminder or a reset; the grain implements <see cref="IWebhookOutboxGrain"/>),
+    /// of <paramref name="kind"/> (the metrics' label).
     /// <paramref name="state"/> returns the persisted outbox inside the grain's current state;
     /// <paramref name="change"/> makes a change of it (the owner records it in its journal and
     /// applies it); <paramref name="persist"/> writes the grain's state.
