@@ -21,6 +21,9 @@ namespace OrleansFabric.Hosting;
 /// <summary>Turns the <c>Fabric:*</c> settings into an Orleans silo.</summary>
 public static class FabricSiloBuilderExtensions
 {
+    /// <summary>Grain addresses a silo's directory cache keeps (Orleans' default: 1,000,000).</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     /// <summary>
     /// Configures <paramref name="silo"/> from <paramref name="settings"/>: membership (Localhost,
     /// Redis or PostgreSQL) with failover-tuned probes, endpoints, the <c>fabric</c> grain storage
@@ -100,8 +103,16 @@ public static class FabricSiloBuilderExtensions
         // Half a second past the declaration is enough here: a falsely declared silo learns of its
         // death from the next gossip or table read and stops, and ETag-checked writes stay the
         // last line against a write from it.
+        //
+        // The directory cache (grain addresses this silo looked up or registered) is bounded at
+        // DirectoryCacheSize: Orleans' default of 1,000,000 entries preallocates about 19 MB of
+        // hash buckets per silo before the first grain, ten times the sessions a silo is sized
+        // to hold (issue 16: 100,000 idle sessions). A miss costs one directory lookup.
         silo.Services.AddOptions<GrainDirectoryOptions>().Configure<IOptions<ClusterMembershipOptions>>((directory, membership) =>
-            directory.RangeLeaseDuration = (membership.Value.MaxProbeTimeout * membership.Value.NumMissedProbesLimit) + TimeSpan.FromMilliseconds(500));
+        {
+            directory.RangeLeaseDuration = (membership.Value.MaxProbeTimeout * membership.Value.NumMissedProbesLimit) + TimeSpan.FromMilliseconds(500);
+            directory.CacheSize = DirectoryCacheSize;
+        });
 
         if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
             && Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 })

@@ -44,7 +44,6 @@ public sealed partial class SessionGrain(
     private IGrainTimer? _aggregationTimer;
     private bool _resumeRegistered;
     private SessionMetrics.SessionGauge _queue = null!;
-    private ISessionTurnGrain _self = null!;
 
     /// <summary>
     /// A message was accepted since the resume reminder last ticked. A session that is still
@@ -52,11 +51,19 @@ public sealed partial class SessionGrain(
     /// with the next message would cost two reminder-table writes per reminder period.
     /// </summary>
     private bool _acceptedSinceTick;
-    private WebhookOutbox _outbox = null!;
+
+    /// <summary>
+    /// Made on first need (<see cref="Outbox"/>): with no webhook configured, or nothing committed
+    /// to deliver, an activation never needs one, and an idle session would hold it (and its
+    /// delegates into the grain) for nothing.
+    /// </summary>
+    private WebhookOutbox? _outbox;
 
     private SessionState Session => state.State;
 
     private SessionsOptions Options => options.Value;
+
+    private WebhookOutbox Outbox => _outbox ??= new WebhookOutbox(this, WebhookDeliveryKind.Session, webhook, Options.Delivery, () => Session.Outbox, change => Session.ChangeOutbox(change), WriteAsync, time, webhookMetrics, logger);
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -68,16 +75,18 @@ public sealed partial class SessionGrain(
         }
 
         _key = key;
-        _self = this.AsReference<ISessionTurnGrain>();
         _strategy = Options.StrategyFor(key.Channel);
         _queue = metrics.Track(_sessionKey, key, _strategy);
         _resumeRegistered = Session.Pending.Count > 0;
-        _outbox = new WebhookOutbox(this, WebhookDeliveryKind.Session, webhook, Options.Delivery, () => Session.Outbox, change => Session.ChangeOutbox(change), WriteAsync, time, webhookMetrics, logger);
 
         // Messages accepted before a crash or hand-off are answered now, and committed
         // answers the webhook has not acknowledged are delivered.
         ScheduleNextTurn();
-        _outbox.Resume();
+        if (Session.Outbox.Messages.Count > 0)
+        {
+            Outbox.Resume();
+        }
+
         ReportQueue();
         return Task.CompletedTask;
     }
@@ -106,7 +115,7 @@ public sealed partial class SessionGrain(
             }
         }
 
-        _outbox.Stop();
+        _outbox?.Stop();
         metrics.Untrack(_sessionKey, _queue);
     }
 
@@ -210,7 +219,7 @@ public sealed partial class SessionGrain(
             [.. Session.Pending.Select(pending => pending.Message.MessageId)],
             Session.TurnsCompleted,
             state.Etag,
-            _outbox.Status));
+            _outbox?.Status ?? WebhookOutbox.IdleStatus(Options.Delivery, Session.Outbox)));
     }
 
     /// <inheritdoc/>
@@ -224,7 +233,7 @@ public sealed partial class SessionGrain(
         _running = null;
         _aggregationTimer?.Dispose();
         _aggregationTimer = null;
-        await _outbox.ResetAsync();
+        await Outbox.ResetAsync();
         if (state.RecordExists)
         {
             await state.ClearStateAsync(cancellationToken);
@@ -241,7 +250,7 @@ public sealed partial class SessionGrain(
     {
         if (reminderName == WebhookOutbox.ReminderName)
         {
-            await _outbox.ReceiveReminderAsync();
+            await Outbox.ReceiveReminderAsync();
             return;
         }
 
@@ -306,7 +315,9 @@ public sealed partial class SessionGrain(
             [.. Session.History],
             [.. Session.CarriedEffects]);
         _running = turn;
-        var self = _self;
+
+        // Made per turn rather than kept: an idle session needs no reference to itself.
+        var self = this.AsReference<ISessionTurnGrain>();
 
         // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
         _ = Task.Run(
@@ -424,12 +435,13 @@ public sealed partial class SessionGrain(
         // Should the commit fail, WriteAsync drops the activation: a fresh one reloads the stored
         // state and runs the turn again (its messages are still pending there).
         await CommitTurnAsync(turn, outcome);
-        _outbox.Resume();
+        _outbox?.Resume();
         ScheduleNextTurn();
     }
 
     /// <inheritdoc/>
-    public Task WebhookAttemptedAsync(long generation, long seq, string? failure) => _outbox.OnAttemptedAsync(generation, seq, failure);
+    public Task WebhookAttemptedAsync(long generation, long seq, string? failure) =>
+        _outbox?.OnAttemptedAsync(generation, seq, failure) ?? Task.CompletedTask; // no outbox: not an attempt of this activation
 
     private async Task CommitTurnAsync(RunningTurn turn, BrainOutcome outcome)
     {
@@ -437,10 +449,12 @@ public sealed partial class SessionGrain(
         var status = turn.Controller.IsCancellationRequested || outcome.Cancelled ? TurnRecord.Cancelled
             : outcome.Error is not null ? TurnRecord.Failed
             : TurnRecord.Completed;
-        if (status == TurnRecord.Completed)
+        // Without a webhook nothing is prepared, added or sent: no outbox is made for it.
+        var outbox = Options.Delivery.WebhookUrl is null ? null : Outbox;
+        if (status == TurnRecord.Completed && outbox is not null)
         {
             // Before the commit: a committed answer always has a durable wake-up for its delivery.
-            await _outbox.PrepareAsync();
+            await outbox.PrepareAsync();
         }
 
         var now = time.GetUtcNow();
@@ -453,7 +467,7 @@ public sealed partial class SessionGrain(
         if (reply is not null)
         {
             // Every attempt at the answer, whenever and wherever it is made, continues the turn's trace.
-            _outbox.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply), turn.SpanTraceParent ?? turn.TraceParent);
+            outbox?.Add(turn.TurnId, seq, () => WebhookBody(turn.TurnId, seq, ids, reply), turn.SpanTraceParent ?? turn.TraceParent);
             // An array, not a collection expression: the compiler's read-only wrapper type has no
             // codec of its own, so Orleans' serializer would look one up on every write.
             exchange = new Exchange(turn.Covered.Select(pending => pending.Message.Text).ToArray(), reply);

@@ -22,6 +22,14 @@ public sealed class SessionState : JournaledState
     /// <summary>Exchanges kept as the brain's conversation history.</summary>
     public const int HistoryExchanges = 20;
 
+    /// <summary>Up to this many remembered ids, a duplicate check scans them; beyond, it asks <see cref="RecentIndex"/>.</summary>
+    private const int ScannedMessageIds = 16;
+
+    /// <summary>
+    /// The remembered ids as a set, built by the first duplicate check that has more than
+    /// <see cref="ScannedMessageIds"/> ids to look through, then kept in step with them. Most
+    /// sessions never have that many: they keep the list alone.
+    /// </summary>
     [NonSerialized]
     private HashSet<string>? _recentIndex;
 
@@ -63,7 +71,10 @@ public sealed class SessionState : JournaledState
     private HashSet<string> RecentIndex => _recentIndex ??= new HashSet<string>(RecentMessageIds, StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="messageId"/> is one of the last 1,000 accepted.</summary>
-    public bool Remembers(string messageId) => RecentIndex.Contains(messageId);
+    public bool Remembers(string messageId) =>
+        _recentIndex is null && RecentMessageIds.Count <= ScannedMessageIds
+            ? RecentMessageIds.Contains(messageId) // string equality is ordinal
+            : RecentIndex.Contains(messageId);
 
     /// <summary>Queues an accepted message and remembers its id.</summary>
     public void Accept(PendingMessage accepted)
@@ -108,10 +119,10 @@ public sealed class SessionState : JournaledState
     {
         Pending.Add(accepted);
         RecentMessageIds.Add(accepted.Message.MessageId);
-        RecentIndex.Add(accepted.Message.MessageId);
+        _recentIndex?.Add(accepted.Message.MessageId);
         if (RecentMessageIds.Count > RememberedMessageIds)
         {
-            RecentIndex.Remove(RecentMessageIds[0]);
+            _recentIndex?.Remove(RecentMessageIds[0]);
             RecentMessageIds.RemoveAt(0);
         }
     }
@@ -137,20 +148,38 @@ public sealed class SessionState : JournaledState
 
         // A turn covers one message (queue) or the few that were pending: a scan beats a set.
         Pending.RemoveAll(pending => turn.MessageIds.Contains(pending.Message.MessageId, StringComparer.Ordinal));
-        if (turn.Status != TurnRecord.Completed)
+        if (turn.Status == TurnRecord.Completed)
         {
-            return;
+            TurnsCompleted++;
+            CarriedEffects.Clear();
+            if (exchange is not null)
+            {
+                History.Add(exchange);
+                if (History.Count > HistoryExchanges)
+                {
+                    History.RemoveRange(0, History.Count - HistoryExchanges);
+                }
+            }
         }
 
-        TurnsCompleted++;
-        CarriedEffects.Clear();
-        if (exchange is not null)
+        // After a turn a session is mostly idle, and stays in memory as it is: its lists give back
+        // what they grew past their contents (a first message's lists hold one item in room for four).
+        Shrink(Pending);
+        Shrink(RecentMessageIds);
+        Shrink(Turns);
+        Shrink(History);
+        Shrink(CarriedEffects);
+    }
+
+    /// <summary>
+    /// Trims <paramref name="list"/> to its count once it fills less than half its room: a list that
+    /// keeps growing is never trimmed (it doubles first), so an add stays amortized constant.
+    /// </summary>
+    private static void Shrink<T>(List<T> list)
+    {
+        if (list.Count < list.Capacity / 2)
         {
-            History.Add(exchange);
-            if (History.Count > HistoryExchanges)
-            {
-                History.RemoveRange(0, History.Count - HistoryExchanges);
-            }
+            list.Capacity = list.Count;
         }
     }
 }

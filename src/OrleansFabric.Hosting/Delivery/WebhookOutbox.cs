@@ -49,8 +49,10 @@ public sealed partial class WebhookOutbox
     private DateTimeOffset? _nextAttemptAt;
 
     /// <summary>
-    /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>; the grain
-    /// implements <see cref="IWebhookOutboxGrain"/>), of <paramref name="kind"/> (the metrics' label).
+    /// Creates the outbox of <paramref name="grain"/> (call it from <c>OnActivateAsync</c>, or on
+    /// first need: at activation when the persisted outbox holds messages, before a write that adds
+    /// one, and for its reminder or a reset; the grain implements <see cref="IWebhookOutboxGrain"/>),
+    /// of <paramref name="kind"/> (the metrics' label).
     /// <paramref name="state"/> returns the persisted outbox inside the grain's current state;
     /// <paramref name="change"/> makes a change of it (the owner records it in its journal and
     /// applies it); <paramref name="persist"/> writes the grain's state.
@@ -95,23 +97,30 @@ public sealed partial class WebhookOutbox
     public bool Enabled => _options.WebhookUrl is not null;
 
     /// <summary>The delivery state, for status endpoints.</summary>
-    public WebhookDeliveryStatus Status
+    public WebhookDeliveryStatus Status => StatusOf(_options, _state(), _attempts, _lastError, _nextAttemptAt);
+
+    /// <summary>
+    /// The delivery state of a grain that has made no outbox in this activation (it had nothing
+    /// to deliver): the persisted <paramref name="state"/>, no attempt under way.
+    /// </summary>
+    public static WebhookDeliveryStatus IdleStatus(DeliveryOptions options, WebhookOutboxState state)
     {
-        get
-        {
-            var state = _state();
-            return new WebhookDeliveryStatus(
-                Enabled,
-                state.Messages.Count,
-                state.Messages.Count > 0 ? state.Messages[0].Seq : null,
-                _attempts,
-                _lastError,
-                _nextAttemptAt,
-                state.DeliveredThroughSeq,
-                state.LastDeliveredAt,
-                state.DeadLettered);
-        }
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(state);
+        return StatusOf(options, state, 0, null, null);
     }
+
+    private static WebhookDeliveryStatus StatusOf(DeliveryOptions options, WebhookOutboxState state, int attempts, string? lastError, DateTimeOffset? nextAttemptAt) =>
+        new(
+            options.WebhookUrl is not null,
+            state.Messages.Count,
+            state.Messages.Count > 0 ? state.Messages[0].Seq : null,
+            attempts,
+            lastError,
+            nextAttemptAt,
+            state.DeliveredThroughSeq,
+            state.LastDeliveredAt,
+            state.DeadLettered);
 
     /// <summary>
     /// Call before the state write that adds messages: makes sure a durable reminder will

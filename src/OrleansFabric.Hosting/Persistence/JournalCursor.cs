@@ -7,6 +7,9 @@ namespace OrleansFabric.Hosting.Persistence;
 /// </summary>
 internal sealed class JournalCursor(string key, long version, long snapshotBytes, long entryBytes)
 {
+    /// <summary>Entries recorded since the last write, oldest first; null while there are none (an idle grain keeps no list).</summary>
+    private List<object>? _unwritten;
+
     /// <summary>Where the state is kept in its <see cref="IJournalStore"/>.</summary>
     public string Key { get; } = key;
 
@@ -20,14 +23,17 @@ internal sealed class JournalCursor(string key, long version, long snapshotBytes
     public long EntryBytes { get; private set; } = entryBytes;
 
     /// <summary>Entries recorded since the last write, oldest first.</summary>
-    public List<object> Unwritten { get; } = [];
+    public IReadOnlyList<object> Unwritten => (IReadOnlyList<object>?)_unwritten ?? [];
+
+    /// <summary>Remembers <paramref name="entry"/> for the next write.</summary>
+    public void Record(object entry) => (_unwritten ??= []).Add(entry);
 
     /// <summary>The first <paramref name="entries"/> unwritten entries were appended, making the stored version <paramref name="version"/>.</summary>
     public void Appended(long version, int entries, long bytes)
     {
         Version = version;
         EntryBytes += bytes;
-        Unwritten.RemoveRange(0, entries);
+        Written(entries);
     }
 
     /// <summary>A snapshot holding the first <paramref name="entries"/> unwritten entries was stored as version <paramref name="version"/>.</summary>
@@ -36,6 +42,21 @@ internal sealed class JournalCursor(string key, long version, long snapshotBytes
         Version = version;
         SnapshotBytes = bytes;
         EntryBytes = 0;
-        Unwritten.RemoveRange(0, entries);
+        Written(entries);
+    }
+
+    /// <summary>Forgets the first <paramref name="entries"/> unwritten entries (those recorded during the write stay).</summary>
+    private void Written(int entries)
+    {
+        if (_unwritten is null)
+        {
+            return;
+        }
+
+        _unwritten.RemoveRange(0, entries);
+        if (_unwritten.Count == 0)
+        {
+            _unwritten = null;
+        }
     }
 }

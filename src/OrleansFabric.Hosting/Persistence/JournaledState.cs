@@ -28,7 +28,7 @@ public abstract class JournaledState
     {
         ArgumentNullException.ThrowIfNull(entry);
         Apply(entry);
-        Journal?.Unwritten.Add(entry);
+        Journal?.Record(entry);
     }
 
     /// <summary>Changes the state as <paramref name="entry"/> says (a new change or a stored one replayed).</summary>

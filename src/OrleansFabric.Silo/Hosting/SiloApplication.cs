@@ -27,6 +27,21 @@ public static class SiloApplication
     /// <summary>The activity source of ASP.NET Core's request activities.</summary>
     private const string AspNetCoreActivitySource = "Microsoft.AspNetCore";
 
+    /// <summary>Orleans' meter.</summary>
+    private const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>.NET's runtime meter (GC, thread pool, working set).</summary>
+    private const string RuntimeMeter = "System.Runtime";
+
+    /// <summary>
+    /// Series per metric of Orleans' and the runtime's meters. Their labels are grain types,
+    /// statuses and GC generations (a few dozen series at most); OpenTelemetry's default limit
+    /// (2,000) preallocates that many points per metric, about 18 MB for these meters' ~110
+    /// metrics before anything is counted. The fabric's own meters keep the default: their
+    /// series are labelled by tenant.
+    /// </summary>
+    private const int FewSeries = 100;
+
     /// <summary>Settings that apply unless configuration says otherwise (lowest precedence).</summary>
     private static readonly Dictionary<string, string?> s_defaults = new()
     {
@@ -85,7 +100,8 @@ public static class SiloApplication
         // and the latency work (gen0 pauses) read from the same scrape as the silo's series.
         services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter("Microsoft.Orleans", "System.Runtime", SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
+                .AddMeter(OrleansMeter, RuntimeMeter, SessionMetrics.MeterName, BatchMetrics.MeterName, WebhookMetrics.MeterName, JournalMetrics.MeterName)
+                .AddView(instrument => instrument.Meter.Name is OrleansMeter or RuntimeMeter ? new MetricStreamConfiguration { CardinalityLimit = FewSeries } : null)
                 .AddPrometheusExporter())
             .WithTracing(tracing =>
             {
