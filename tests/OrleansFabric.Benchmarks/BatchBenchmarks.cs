@@ -26,7 +26,8 @@ internal static class BatchBenchmarks
     /// runs <c>--rounds</c> rounds. In a round each side runs passes of <c>--batches</c> fresh
     /// batches until its loads have lasted <c>--round-seconds</c> (default 15), so a round's p99
     /// is taken over tens of thousands of events, not over a few seconds and its stalls. The
-    /// warm-up runs the same passes, unreported. Both sides are treated alike.
+    /// warm-up runs the same passes, unreported. Both sides are treated alike. <c>--silo-gc</c>
+    /// (default, server or workstation) picks the silo process's collector; default is its build's.
     /// </summary>
     public static async Task<int> RunAsync(Options options)
     {
@@ -35,6 +36,7 @@ internal static class BatchBenchmarks
         var rounds = options.Int("rounds", 3);
         var warmUp = TimeSpan.FromSeconds(options.Double("warmup-seconds", 20));
         var roundTime = TimeSpan.FromSeconds(options.Double("round-seconds", 15));
+        var siloGc = options.Get("silo-gc", "default");
         using var limit = new CancellationTokenSource(s_runLimit);
         var cancellationToken = limit.Token;
         await using var server = await PostgresServer.StartAsync();
@@ -49,11 +51,27 @@ internal static class BatchBenchmarks
 
         // The grain side: the silo process with its production persistence (Persistence:Provider=AdoNet,
         // its default pool of 20), Localhost clustering, reached through the grain client.
-        await using var silo = await BenchSilo.StartReadyAsync(new Dictionary<string, string>(StringComparer.Ordinal)
+        var siloSettings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Fabric__Persistence__Provider"] = "AdoNet",
             ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("batches"),
-        });
+        };
+        // default: the collector the silo's build chose (its runtimeconfig); the environment overrides it.
+        switch (siloGc)
+        {
+            case "server":
+                siloSettings["DOTNET_gcServer"] = "1";
+                break;
+            case "workstation":
+                siloSettings["DOTNET_gcServer"] = "0";
+                break;
+            case "default":
+                break;
+            default:
+                throw new ArgumentException($"--silo-gc must be default, server or workstation, not '{siloGc}'.", nameof(options));
+        }
+
+        await using var silo = await BenchSilo.StartReadyAsync(siloSettings);
         using var client = await GrainClient.LocalhostAsync(silo.GatewayPort);
         var grains = client.Grains;
 
@@ -145,7 +163,7 @@ internal static class BatchBenchmarks
         }
 
         var sample = BatchWorkload.Create("r1p1", batches, Slots, seed: 101);
-        Console.WriteLine($"passes of {batches} batches × {Slots} slots, {sample.Events.Length:N0} provisioning events each ({sample.DuplicateEvents:N0} duplicates, {sample.RacingPairs:N0} of them racing their original), {concurrency} concurrent workers; warm-up {warmUp.TotalSeconds:F0} s per side, then {rounds} round(s) of at least {roundTime.TotalSeconds:F0} s of load per side");
+        Console.WriteLine($"passes of {batches} batches × {Slots} slots, {sample.Events.Length:N0} provisioning events each ({sample.DuplicateEvents:N0} duplicates, {sample.RacingPairs:N0} of them racing their original), {concurrency} concurrent workers; warm-up {warmUp.TotalSeconds:F0} s per side, then {rounds} round(s) of at least {roundTime.TotalSeconds:F0} s of load per side; the silo's GC: {siloGc}");
         warmUpPasses.ForEach(line => Console.WriteLine($"warm-up: {line}"));
         Console.WriteLine();
         Console.WriteLine($"| round | coordination ({concurrency} workers) | assignments/s | events/s | p50 ms | p99 ms | p99.9 ms | duplicates | errors | batches complete |");
