@@ -28,6 +28,7 @@ internal static class BatchBenchmarks
     /// is taken over tens of thousands of events, not over a few seconds and its stalls. The
     /// warm-up runs the same passes, unreported. Both sides are treated alike. <c>--silo-gc</c>
     /// (default, server or workstation) picks the silo process's collector; default is its build's.
+    /// <c>--journal-prepare false</c> turns the journal store's statement preparation off (an A/B).
     /// </summary>
     public static async Task<int> RunAsync(Options options)
     {
@@ -37,6 +38,7 @@ internal static class BatchBenchmarks
         var warmUp = TimeSpan.FromSeconds(options.Double("warmup-seconds", 20));
         var roundTime = TimeSpan.FromSeconds(options.Double("round-seconds", 15));
         var siloGc = options.Get("silo-gc", "default");
+        var journalPrepares = options.Get("journal-prepare", "true") == "true";
         using var limit = new CancellationTokenSource(s_runLimit);
         var cancellationToken = limit.Token;
         await using var server = await PostgresServer.StartAsync();
@@ -54,7 +56,7 @@ internal static class BatchBenchmarks
         var siloSettings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Fabric__Persistence__Provider"] = "AdoNet",
-            ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("batches"),
+            ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("batches") + (journalPrepares ? string.Empty : ";Max Auto Prepare=0"),
         };
         // default: the collector the silo's build chose (its runtimeconfig); the environment overrides it.
         switch (siloGc)
@@ -163,7 +165,7 @@ internal static class BatchBenchmarks
         }
 
         var sample = BatchWorkload.Create("r1p1", batches, Slots, seed: 101);
-        Console.WriteLine($"passes of {batches} batches × {Slots} slots, {sample.Events.Length:N0} provisioning events each ({sample.DuplicateEvents:N0} duplicates, {sample.RacingPairs:N0} of them racing their original), {concurrency} concurrent workers; warm-up {warmUp.TotalSeconds:F0} s per side, then {rounds} round(s) of at least {roundTime.TotalSeconds:F0} s of load per side; the silo's GC: {siloGc}");
+        Console.WriteLine($"passes of {batches} batches × {Slots} slots, {sample.Events.Length:N0} provisioning events each ({sample.DuplicateEvents:N0} duplicates, {sample.RacingPairs:N0} of them racing their original), {concurrency} concurrent workers; warm-up {warmUp.TotalSeconds:F0} s per side, then {rounds} round(s) of at least {roundTime.TotalSeconds:F0} s of load per side; the silo's GC: {siloGc}; journal statements prepared: {journalPrepares}");
         warmUpPasses.ForEach(line => Console.WriteLine($"warm-up: {line}"));
         Console.WriteLine();
         Console.WriteLine($"| round | coordination ({concurrency} workers) | assignments/s | events/s | p50 ms | p99 ms | p99.9 ms | duplicates | errors | batches complete |");
