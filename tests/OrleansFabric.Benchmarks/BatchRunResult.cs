@@ -16,6 +16,9 @@ internal sealed record BatchRunResult(
     int Batches,
     IReadOnlyList<string> ErrorSamples)
 {
+    /// <summary>The 99.9th percentile in ms (0 when not computed).</summary>
+    public double P999Ms { get; init; }
+
     public double AssignmentsPerSecond => Assigned / Elapsed.TotalSeconds;
 
     public double EventsPerSecond => Events / Elapsed.TotalSeconds;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 using Npgsql;
@@ -23,6 +24,13 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
 
     /// <summary>The most operations one batch carries.</summary>
     public const int MaxBatch = 512;
+
+    /// <summary>
+    /// How many statements each connection keeps prepared unless the connection string says
+    /// otherwise (<c>Max Auto Prepare</c>): the store sends four kinds of statement, so every
+    /// batch after the first few on a connection skips their parsing and planning.
+    /// </summary>
+    public const int AutoPrepared = 8;
 
     // A version moves only when its check passes; a journal not yet stored is created (expected 0).
     private const string AppendSql = """
@@ -81,12 +89,29 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
     /// <summary>Starts the store on <paramref name="connectionString"/> (the schema must exist: <see cref="PostgreSqlSchema"/>).</summary>
     public PostgreSqlJournalStore(string connectionString)
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(ConnectionSettings(connectionString));
         _lanes = [.. Enumerable.Range(0, Lanes).Select(_ => Task.Run(RunLaneAsync))];
     }
 
     /// <summary>Batches sent to the server so far: with concurrent grains, fewer than the operations.</summary>
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    /// <summary>
+    /// The settings the store connects with: <paramref name="connectionString"/>, with
+    /// <see cref="AutoPrepared"/> statements prepared automatically unless it sets
+    /// <c>Max Auto Prepare</c> itself (0 turns preparation off).
+    /// </summary>
+    public static string ConnectionSettings(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>();
+        if (!given.Any(key => string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            builder.MaxAutoPrepare = AutoPrepared;
+        }
+
+        return builder.ConnectionString;
+    }
 
     /// <inheritdoc/>
     public Task<StoredJournal?> ReadAsync(string key) => Enqueue(new Read(key));
