@@ -110,6 +110,14 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
             builder.MaxAutoPrepare = AutoPrepared;
         }
 
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            // Prepared, but planned for each batch's own arrays: a generic plan made while the
+            // tables were small keeps scanning them as they grow (PostgreSQL's CPU per write
+            // doubled or tripled in some ingest rounds).
+            builder.Options = "-c plan_cache_mode=force_custom_plan";
+        }
+
         return builder.ConnectionString;
     }
 
