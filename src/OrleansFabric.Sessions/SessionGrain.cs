@@ -30,6 +30,7 @@ public sealed partial class SessionGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     SessionMetrics metrics,
     TurnNotifications notifications,
+    GrainReferences<ISessionTurnGrain> turns,
     IWebhookSender webhook,
     WebhookMetrics webhookMetrics,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionTurnGrain, IRemindable, IWebhookOutboxGrain
@@ -316,8 +317,9 @@ public sealed partial class SessionGrain(
             [.. Session.CarriedEffects]);
         _running = turn;
 
-        // Made per turn rather than kept: an idle session needs no reference to itself.
-        var self = this.AsReference<ISessionTurnGrain>();
+        // Made per turn rather than kept (an idle session needs no reference to itself), from
+        // types resolved once: AsReference would resolve the interface type by reflection each time.
+        var self = turns.Get(_sessionKey);
 
         // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
         _ = Task.Run(

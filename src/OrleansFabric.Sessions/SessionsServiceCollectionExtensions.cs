@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrleansFabric.Hosting;
 using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions.Brains;
 
@@ -13,7 +14,7 @@ public static class SessionsServiceCollectionExtensions
     /// <summary>
     /// Adds the services of <see cref="SessionGrain"/> (Orleans finds the grain class itself): its
     /// options (<c>Fabric:Sessions</c>, validated at start), the brain-call gate and circuit
-    /// breaker, metrics, turn notifications and the
+    /// breaker, metrics, turn notifications, the grain's reference to itself and the
     /// configured brain (<c>Brain:Kind</c>: echo or openai) unless one is registered already.
     /// </summary>
     public static IServiceCollection AddSessions(this IServiceCollection services, IConfiguration configuration)
@@ -27,6 +28,7 @@ public static class SessionsServiceCollectionExtensions
         services.TryAddSingleton<WebhookMetrics>();
         services.AddHostedService<SessionMetricsStartup>();
         services.TryAddSingleton<TurnNotifications>();
+        services.TryAddSingleton(typeof(GrainReferences<>));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBrain>(provider =>
         {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using OrleansFabric.Batches;
+using OrleansFabric.Hosting;
 
 namespace OrleansFabric.Silo.Api;
 

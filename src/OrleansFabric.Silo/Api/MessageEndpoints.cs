@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansFabric.Hosting;
 using OrleansFabric.Sessions;
 
 namespace OrleansFabric.Silo.Api;

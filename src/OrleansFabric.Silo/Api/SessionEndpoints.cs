@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
+using OrleansFabric.Hosting;
 using OrleansFabric.Sessions;
 
 namespace OrleansFabric.Silo.Api;

@@ -1,3 +1,4 @@
+using OrleansFabric.Hosting;
 using OrleansFabric.Sessions;
 
 namespace OrleansFabric.Silo.Api;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -125,7 +126,7 @@ public static class SiloApplication
         services.AddSessions(builder.Configuration);
         services.AddEssayBatches(builder.Configuration);
         services.AddSingleton<TurnLongPoll>();
-        services.AddSingleton(typeof(GrainReferences<>));
+        services.TryAddSingleton(typeof(GrainReferences<>));
         services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>>(provider => new ApiOptionsValidator(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ApiKeyStore>();

@@ -1,4 +1,4 @@
-namespace OrleansFabric.Silo.Api;
+namespace OrleansFabric.Hosting;
 
 /// <summary>
 /// References to the grains behind <typeparamref name="TGrainInterface"/> by string key, with
@@ -10,7 +10,7 @@ namespace OrleansFabric.Silo.Api;
 /// same reference (same grain id, same interface) from them.
 /// </summary>
 /// <typeparam name="TGrainInterface">The grain interface.</typeparam>
-internal sealed class GrainReferences<TGrainInterface>(IGrainFactory grains)
+public sealed class GrainReferences<TGrainInterface>(IGrainFactory grains)
     where TGrainInterface : IGrainWithStringKey
 {
     private Types? _types;
