@@ -1,12 +1,11 @@
 using System.Diagnostics;
+using OrleansFabric.Hosting;
 
 namespace OrleansFabric.Silo.Api;
 
 /// <summary>The HTTP request's trace, handed to the grains it calls.</summary>
 internal static class RequestTrace
 {
-    private const string TraceParentKey = "traceparent";
-
     /// <summary>
     /// Hands the request's trace to the grains this request calls in Orleans' request context: a
     /// batch keeps it with the event a call completes (a message carries its own, in
@@ -19,7 +18,7 @@ internal static class RequestTrace
     {
         if (TraceParent() is { } traceParent)
         {
-            RequestContext.Set(TraceParentKey, traceParent);
+            RequestContext.Set(GrainCallTrace.RequestContextKey, traceParent);
         }
     }
 
