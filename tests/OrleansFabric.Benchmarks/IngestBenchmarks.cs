@@ -43,6 +43,9 @@ internal static class IngestBenchmarks
         var warmUp = options.Int("warmup", 10);
         var siloWarmUp = options.Int("silo-warmup", 20);
         var rounds = options.Int("rounds", 3);
+        // Environment for every silo process, e.g. the runtime's GC settings: --silo-env DOTNET_gcServer=0,DOTNET_GCgen0size=0x4000000
+        var siloEnvironment = options.Get("silo-env", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : string.Empty, StringComparer.Ordinal);
         var selected = options.Get("targets", string.Join(',', s_targets)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (selected.Except(s_targets, StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } unknown)
         {
@@ -62,6 +65,11 @@ internal static class IngestBenchmarks
         {
             var settings = $"wrk -t{threads} -c{connections} -d{seconds}s, {sessions:N0} sessions";
             Console.WriteLine($"wrk settings for every target: {settings}; warm-up {warmUp} s ({3 * warmUp} s in round 1) in this process, {siloWarmUp} s for each fresh silo process; {rounds} round(s)");
+            if (siloEnvironment.Count > 0)
+            {
+                Console.WriteLine($"every silo process also gets: {string.Join(", ", siloEnvironment.Select(pair => $"{pair.Key}={pair.Value}"))}");
+            }
+
             var load = new Load(wrk, script, connections, seconds, threads);
             var rows = new List<string>();
             var medians = new Dictionary<string, List<double>>(StringComparer.Ordinal);
@@ -78,7 +86,7 @@ internal static class IngestBenchmarks
 
                 if (selected.Contains("embedded"))
                 {
-                    var embedded = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster: 0, new Dictionary<string, string>(StringComparer.Ordinal), medians);
+                    var embedded = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster: 0, new Dictionary<string, string>(siloEnvironment, StringComparer.Ordinal), medians);
                     lost += embedded.Lost;
                     Add(medians, "embedded p99 ms", embedded.Run.P99);
                     rows.Add(Row(round, "silo process, embedded default (Localhost, memory)", embedded.Run, selected.Contains("kestrel") ? Ratio(medians, "embedded silo", embedded.Run.Rate, bare.Rate, "bare Kestrel") : string.Empty, (embedded.DrainSeconds, embedded.Lost)));
@@ -91,7 +99,7 @@ internal static class IngestBenchmarks
                     var durable = default((WrkResult Run, double DrainSeconds, long Lost));
                     if (selected.Contains("postgres"))
                     {
-                        durable = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster, new Dictionary<string, string>(StringComparer.Ordinal)
+                        durable = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster, new Dictionary<string, string>(siloEnvironment, StringComparer.Ordinal)
                         {
                             ["Fabric__Persistence__Provider"] = "AdoNet",
                             ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("ingest"),
@@ -103,7 +111,7 @@ internal static class IngestBenchmarks
                     var stock = default((WrkResult Run, double DrainSeconds, long Lost));
                     if (selected.Contains("postgres-orleans"))
                     {
-                        stock = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster, new Dictionary<string, string>(StringComparer.Ordinal)
+                        stock = await MeasureSiloAsync(load, siloWarmUp, sessions, postmaster, new Dictionary<string, string>(siloEnvironment, StringComparer.Ordinal)
                         {
                             ["Fabric__Persistence__Provider"] = "AdoNet",
                             ["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("ingest"),
