@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansFabric.Hosting.Persistence;
 using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Benchmarks;
@@ -123,8 +124,10 @@ internal static class IngestBenchmarks
                     var upserting = default(WrkResult);
                     if (selected.Contains("kestrel-postgres"))
                     {
-                        // The silo's Npgsql settings: its connection string with Maximum Pool Size 20 (Persistence:MaxPoolSize).
-                        var storeConnection = new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync("kestrel")) { MaxPoolSize = 20 }.ConnectionString;
+                        // The silo's Npgsql settings: Maximum Pool Size 20 (Persistence:MaxPoolSize), and the journal
+                        // store's own (statements prepared, planned once per connection), so the upsert gets them too.
+                        var storeConnection = PostgreSqlJournalStore.ConnectionSettings(
+                            new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync("kestrel")) { MaxPoolSize = 20 }.ConnectionString);
                         await using var store = NpgsqlDataSource.Create(storeConnection);
                         upserting = await MeasureKestrelAsync(load, warm, store, postmaster, medians);
                     }
