@@ -65,19 +65,21 @@ public sealed class PostgreSqlJournalStoreTests
 
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        var scans = default((long Sequential, long Indexed));
+        var scans = default((long SequentialRows, long Indexed));
         await Eventually.PollAsync(
             async () => (scans = await ScansAsync(connection)).Indexed > 0,
             "the store's table statistics",
             TimeSpan.FromSeconds(30));
 
-        Assert.Equal(0, scans.Sequential);
+        // Rows read by sequential scans: building the primary keys when the tables were created
+        // counts as a sequential scan of each (still empty) table, so the scans are not counted, their rows are.
+        Assert.Equal(0, scans.SequentialRows);
     }
 
-    private static async Task<(long Sequential, long Indexed)> ScansAsync(NpgsqlConnection connection)
+    private static async Task<(long SequentialRows, long Indexed)> ScansAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT coalesce(sum(seq_scan), 0)::bigint, coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_tables WHERE relname IN ('fabric_journal', 'fabric_journal_entry')",
+            "SELECT coalesce(sum(seq_tup_read), 0)::bigint, coalesce(sum(idx_scan), 0)::bigint FROM pg_stat_user_tables WHERE relname IN ('fabric_journal', 'fabric_journal_entry')",
             connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
