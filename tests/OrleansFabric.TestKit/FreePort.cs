@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -53,7 +54,7 @@ public static class FreePort
         }
     }
 
-    private static bool TryLock(int port, out FileStream held)
+    private static bool TryLock(int port, [NotNullWhen(true)] out FileStream? held)
     {
         try
         {
@@ -62,7 +63,7 @@ public static class FreePort
         }
         catch (IOException)
         {
-            held = null!;
+            held = null;
             return false;
         }
     }
