@@ -6,6 +6,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansFabric.Hosting.Persistence;
@@ -23,7 +25,7 @@ namespace OrleansFabric.Benchmarks;
 /// </summary>
 internal static class IngestBenchmarks
 {
-    private static readonly string[] s_targets = ["kestrel", "embedded", "postgres", "postgres-orleans", "kestrel-postgres"];
+    private static readonly string[] s_targets = ["kestrel", "kestrel-grain", "embedded", "postgres", "postgres-orleans", "kestrel-postgres"];
 
     /// <summary>How long a silo may take to answer every accepted message after a run.</summary>
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromMinutes(3);
@@ -83,6 +85,12 @@ internal static class IngestBenchmarks
                 {
                     bare = await MeasureKestrelAsync(load, warm, store: null, postmaster: 0, medians);
                     rows.Add(Row(round, "bare Kestrel: read + parse JSON, 202", bare, "1.00x of Kestrel", null));
+                }
+
+                if (selected.Contains("kestrel-grain"))
+                {
+                    var called = await MeasureKestrelWithGrainAsync(load, warm, medians);
+                    rows.Add(Row(round, "Kestrel + one Orleans call per message (no-op grain per session, in-process silo), 202", called, selected.Contains("kestrel") ? Ratio(medians, "Kestrel + grain call", called.Rate, bare.Rate, "bare Kestrel") : string.Empty, null));
                 }
 
                 if (selected.Contains("embedded"))
@@ -261,7 +269,29 @@ internal static class IngestBenchmarks
         return result;
     }
 
-    private static async Task AcceptAsync(HttpContext context, NpgsqlDataSource? store)
+    /// <summary>
+    /// The bare endpoint plus one awaited Orleans call per message to a grain that does nothing,
+    /// one grain per session (<see cref="NoopGrain"/>, on a silo in this process with Orleans'
+    /// defaults): the ceiling, on this machine, of any design that makes each session a grain.
+    /// </summary>
+    private static async Task<WrkResult> MeasureKestrelWithGrainAsync(Load load, int warmUp, Dictionary<string, List<double>> medians)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()));
+        await using var app = builder.Build();
+        var grains = app.Services.GetRequiredService<IGrainFactory>();
+        app.MapPost("/v1/messages", (HttpContext context) => AcceptAsync(context, store: null, grains));
+        await app.StartAsync();
+        var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
+        await load.RunAsync(url, warmUp, "grain-warm");
+        var result = await MeasuredAsync("Kestrel + grain call", server: 0, postmaster: 0, medians, () => load.RunAsync(url, load.Seconds, "grain"));
+        await app.StopAsync();
+        return result;
+    }
+
+    private static async Task AcceptAsync(HttpContext context, NpgsqlDataSource? store, IGrainFactory? grains = null)
     {
         // The work a real endpoint cannot avoid: the whole body read, parsed and checked for its
         // fields, and a JSON answer naming the session.
@@ -284,6 +314,11 @@ internal static class IngestBenchmarks
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = messageId });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = root.GetRawText() });
             await command.ExecuteNonQueryAsync(context.RequestAborted);
+        }
+
+        if (grains is not null)
+        {
+            await grains.GetGrain<INoopGrain>(sessionKey).NoopAsync();
         }
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;

@@ -5,7 +5,7 @@ using OrleansFabric.Benchmarks;
 // build output beside it):
 //   dotnet tests/OrleansFabric.Benchmarks/bin/Release/net10.0/OrleansFabric.Benchmarks.dll <command> [--option value ...]
 // Commands (see docs/benchmarks.md for each one's options and what it measures):
-//   ingest    [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--silo-warmup 20] [--rounds 3] [--targets kestrel,embedded,postgres,postgres-orleans,kestrel-postgres] [--server-gc true]   (needs wrk)
+//   ingest    [--connections 64] [--seconds 10] [--threads 2] [--sessions 10000] [--warmup 10] [--silo-warmup 20] [--rounds 3] [--targets kestrel,kestrel-grain,embedded,postgres,postgres-orleans,kestrel-postgres] [--server-gc true]   (needs wrk)
 //   batches   [--concurrency 32] [--batches 100] [--rounds 3] [--warmup-seconds 20] [--round-seconds 15] [--silo-gc default|server|workstation] [--journal-prepare true]
 //   sessions  [--scale 0.2] [--sessions 50] [--degraded-sessions 200]
 //   failover  [--rounds 3] [--grains 200] [--silo-logs DIR]
