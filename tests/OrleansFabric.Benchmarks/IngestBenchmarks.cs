@@ -89,7 +89,7 @@ internal static class IngestBenchmarks
 
                 if (selected.Contains("kestrel-grain"))
                 {
-                    var called = await MeasureKestrelWithGrainAsync(load, warm, medians);
+                    var called = await MeasureKestrelAsync(load, warm, store: null, postmaster: 0, medians, grainCall: true);
                     rows.Add(Row(round, "Kestrel + one Orleans call per message (no-op grain per session, in-process silo), 202", called, selected.Contains("kestrel") ? Ratio(medians, "Kestrel + grain call", called.Rate, bare.Rate, "bare Kestrel") : string.Empty, null));
                 }
 
@@ -244,9 +244,13 @@ internal static class IngestBenchmarks
     /// <summary>
     /// Kestrel in this process reading the same body, parsing it with System.Text.Json and
     /// answering 202 with a small JSON body. With a <paramref name="store"/>, each request first
-    /// upserts its message (one row per session, one autocommitted statement per request).
+    /// upserts its message (one row per session, one autocommitted statement per request). With
+    /// <paramref name="grainCall"/>, the process also hosts an Orleans silo (Orleans' defaults)
+    /// and each request awaits one call to a grain that does nothing, one grain per session
+    /// (<see cref="NoopGrain"/>): the ceiling, on this machine, of any design that makes each
+    /// session a grain.
     /// </summary>
-    private static async Task<WrkResult> MeasureKestrelAsync(Load load, int warmUp, NpgsqlDataSource? store, int postmaster, Dictionary<string, List<double>> medians)
+    private static async Task<WrkResult> MeasureKestrelAsync(Load load, int warmUp, NpgsqlDataSource? store, int postmaster, Dictionary<string, List<double>> medians, bool grainCall = false)
     {
         if (store is not null)
         {
@@ -254,44 +258,32 @@ internal static class IngestBenchmarks
             await create.ExecuteNonQueryAsync();
         }
 
-        var name = store is null ? "bare Kestrel" : "Kestrel + upsert";
+        var (name, run) = (store, grainCall) switch
+        {
+            (not null, _) => ("Kestrel + upsert", "upsert"),
+            (null, true) => ("Kestrel + grain call", "grain"),
+            _ => ("bare Kestrel", "bare"),
+        };
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (grainCall)
+        {
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()));
+        }
+
         await using var app = builder.Build();
-        app.MapPost("/v1/messages", (HttpContext context) => AcceptAsync(context, store));
+        var grains = grainCall ? app.Services.GetRequiredService<IGrainFactory>() : null;
+        app.MapPost("/v1/messages", (HttpContext context) => AcceptAsync(context, store, grains));
         await app.StartAsync();
         var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
-        var run = store is null ? "bare" : "upsert";
         await load.RunAsync(url, warmUp, $"{run}-warm");
         var result = await MeasuredAsync(name, server: 0, postmaster, medians, () => load.RunAsync(url, load.Seconds, run));
         await app.StopAsync();
         return result;
     }
 
-    /// <summary>
-    /// The bare endpoint plus one awaited Orleans call per message to a grain that does nothing,
-    /// one grain per session (<see cref="NoopGrain"/>, on a silo in this process with Orleans'
-    /// defaults): the ceiling, on this machine, of any design that makes each session a grain.
-    /// </summary>
-    private static async Task<WrkResult> MeasureKestrelWithGrainAsync(Load load, int warmUp, Dictionary<string, List<double>> medians)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()));
-        await using var app = builder.Build();
-        var grains = app.Services.GetRequiredService<IGrainFactory>();
-        app.MapPost("/v1/messages", (HttpContext context) => AcceptAsync(context, store: null, grains));
-        await app.StartAsync();
-        var url = new Uri(new Uri(app.Urls.First()), "/v1/messages");
-        await load.RunAsync(url, warmUp, "grain-warm");
-        var result = await MeasuredAsync("Kestrel + grain call", server: 0, postmaster: 0, medians, () => load.RunAsync(url, load.Seconds, "grain"));
-        await app.StopAsync();
-        return result;
-    }
-
-    private static async Task AcceptAsync(HttpContext context, NpgsqlDataSource? store, IGrainFactory? grains = null)
+    private static async Task AcceptAsync(HttpContext context, NpgsqlDataSource? store, IGrainFactory? grains)
     {
         // The work a real endpoint cannot avoid: the whole body read, parsed and checked for its
         // fields, and a JSON answer naming the session.
