@@ -8,7 +8,7 @@ namespace OrleansFabric.Hosting.Tests;
 /// How <see cref="PostgreSqlJournalStore"/> connects: its few statements are prepared on each
 /// connection unless the operator's connection string decides about preparation itself, planned
 /// once per connection, and that plan never scans a table whole, even one made while the tables
-/// were empty.
+/// were empty; and it keeps one batch at the server at a time.
 /// </summary>
 public sealed class PostgreSqlJournalStoreTests
 {
@@ -74,6 +74,45 @@ public sealed class PostgreSqlJournalStoreTests
         // Rows read by sequential scans: building the primary keys when the tables were created
         // counts as a sequential scan of each (still empty) table, so the scans are not counted, their rows are.
         Assert.Equal(0, scans.SequentialRows);
+    }
+
+    [Fact]
+    public async Task Operations_arriving_while_a_batch_is_at_the_server_wait_for_it_and_go_together_on_one_connection()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("lane");
+        await PostgreSqlSchema.EnsureAsync(database, PostgreSqlSchemaParts.Journal, CancellationToken.None);
+        const string Name = "journal-store-lane";
+        var store = new PostgreSqlJournalStore(new NpgsqlConnectionStringBuilder(database) { ApplicationName = Name }.ConnectionString);
+        int connections;
+        try
+        {
+            // 64 writers, each appending to its own journal as soon as its previous append
+            // committed: new operations keep arriving while a batch is at the server.
+            const int Writers = 64;
+            const int Appends = 40;
+            await Task.WhenAll(Enumerable.Range(0, Writers).Select(async writer =>
+            {
+                var version = 0L;
+                for (var append = 0; append < Appends; append++)
+                {
+                    version = await store.AppendAsync($"session/{writer}", version, [[(byte)append]]);
+                }
+            }));
+
+            Assert.True(store.RoundTrips < Writers * Appends / 2, $"{Writers * Appends} appends took {store.RoundTrips} round trips");
+
+            // Every connection the store opened is still in its pool, so the server still serves it.
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand($"SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND application_name = '{Name}'", connection);
+            connections = (int)(await count.ExecuteScalarAsync())!;
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+
+        Assert.Equal(1, connections);
     }
 
     private static async Task<(long SequentialRows, long Indexed)> ScansAsync(NpgsqlConnection connection)
