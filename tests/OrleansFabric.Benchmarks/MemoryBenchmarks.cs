@@ -2,13 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Benchmarks;
 
 /// <summary>
 /// Issue 16 (memory): the managed heap of a real silo process on its embedded default
-/// (Localhost clustering, memory grain state and reminders) holding N idle sessions, beside the
-/// same process with none, in one run. A session is made the way a real one is: one message
+/// (Localhost clustering, memory grain state and reminders; <c>--persistence postgres</c>: state
+/// and reminders in a throwaway PostgreSQL, so the heap holds no copy of the state) holding N
+/// idle sessions, beside the same process with none, in one run. A session is made the way a real one is: one message
 /// accepted over <c>POST /v1/messages</c> and answered by the echo brain (<c>--activation
 /// message</c>, the default), so it holds a state with a turn, a remembered message id and an
 /// exchange; <c>--activation read</c> only activates it through <c>GET /v1/sessions/{key}</c>
@@ -42,9 +44,16 @@ internal static class MemoryBenchmarks
             .ToList();
         var limit = TimeSpan.FromMinutes(options.Int("minutes", 30));
         var snapshotTool = options.Get("dump", "auto") == "false" ? null : HeapDump.Find();
+        var persistence = options.Get("persistence", "memory");
         if (mode is not ("message" or "read"))
         {
             Console.Error.WriteLine("memory: --activation is message (one message accepted and answered per session) or read (activated by a read).");
+            return 2;
+        }
+
+        if (persistence is not ("memory" or "postgres"))
+        {
+            Console.Error.WriteLine("memory: --persistence is memory (the embedded default: state in the silo's heap) or postgres (state and reminders in a throwaway PostgreSQL).");
             return 2;
         }
 
@@ -58,10 +67,17 @@ internal static class MemoryBenchmarks
             // Longer than any run: no session is collected while it is counted.
             ["Fabric__Grains__IdleTimeoutSeconds"] = "86400",
         };
+        await using var server = persistence == "postgres" ? await PostgresServer.StartAsync() : null;
+        if (server is not null)
+        {
+            settings["Fabric__Persistence__Provider"] = "AdoNet";
+            settings["Fabric__Persistence__ConnectionString"] = await server.CreateDatabaseAsync("memory");
+        }
+
         await using var silo = await BenchSilo.StartReadyAsync(settings);
         try
         {
-            return await MeasureAsync(silo, sessions, concurrency, mode, checkpoints, snapshotTool, clock, limit);
+            return await MeasureAsync(silo, sessions, concurrency, mode, checkpoints, snapshotTool, clock, limit, server is null ? "embedded default (Localhost, memory state and reminders)" : "Localhost clustering, state and reminders in PostgreSQL");
         }
         catch (Exception exception) when (silo.Process.HasExited && exception is not OutOfMemoryException)
         {
@@ -71,14 +87,14 @@ internal static class MemoryBenchmarks
         }
     }
 
-    private static async Task<int> MeasureAsync(BenchSilo silo, int sessions, int concurrency, string mode, List<int> checkpoints, string? snapshotTool, Stopwatch clock, TimeSpan limit)
+    private static async Task<int> MeasureAsync(BenchSilo silo, int sessions, int concurrency, string mode, List<int> checkpoints, string? snapshotTool, Stopwatch clock, TimeSpan limit, string configuration)
     {
         using var client = await GrainClient.LocalhostAsync(silo.GatewayPort);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = silo.Address, Timeout = TimeSpan.FromSeconds(30) };
         var management = client.Grains.GetGrain<IManagementGrain>(0);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"silo process {silo.Process.ProcessId}: embedded default (Localhost, memory state and reminders), `queue` strategy for {Channel}, echo brain, Grains:IdleTimeoutSeconds 86400; sessions made by {(mode == "message" ? "one message accepted and answered each" : "a read each (no state)")}, {concurrency} concurrent requests; checkpoints {string.Join(", ", checkpoints.Select(count => count.ToString("N0", CultureInfo.InvariantCulture)))}; heap snapshots: {snapshotTool ?? "none (dotnet-dump is not installed)"}"));
+            $"silo process {silo.Process.ProcessId}: {configuration}, `queue` strategy for {Channel}, echo brain, Grains:IdleTimeoutSeconds 86400; sessions made by {(mode == "message" ? "one message accepted and answered each" : "a read each (no state)")}, {concurrency} concurrent requests; checkpoints {string.Join(", ", checkpoints.Select(count => count.ToString("N0", CultureInfo.InvariantCulture)))}; heap snapshots: {snapshotTool ?? "none (dotnet-dump is not installed)"}"));
 
         var baseline = await ReadHeapAsync(http, silo, management);
         Console.WriteLine(Describe(0, baseline, null));

@@ -12,7 +12,7 @@ using OrleansFabric.Benchmarks;
 //   writes    [--messages 200] [--long-history 1000]
 //   calls     [--callers 1024] [--grains 10000] [--seconds 10] [--rounds 3]
 //   scale     [--silos 1,2,3] [--connections 64] [--threads 2] [--seconds 10] [--silo-warmup 20] [--sessions 10000] [--rounds 3]   (needs wrk)
-//   memory    [--sessions 100000] [--activation message|read] [--concurrency 32] [--checkpoints 10000,100000] [--dump auto|false] [--minutes 30]
+//   memory    [--sessions 100000] [--activation message|read] [--persistence memory|postgres] [--concurrency 32] [--checkpoints 10000,100000] [--dump auto|false] [--minutes 30]
 var command = args.FirstOrDefault() ?? "help";
 var options = Options.Parse([.. args.Skip(1)]);
 Console.WriteLine($"# {command} on {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage.Read()}");
