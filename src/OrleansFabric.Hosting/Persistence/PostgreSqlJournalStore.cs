@@ -9,26 +9,19 @@ namespace OrleansFabric.Hosting.Persistence;
 
 /// <summary>
 /// Journals in PostgreSQL (tables <c>fabric_journal</c> and <c>fabric_journal_entry</c>), with
-/// the operations of many grains grouped into one round trip: whatever reads, appends and
-/// snapshot writes are waiting when a connection is free go to the server as one batch of at
-/// most four statements, each over arrays of keys, and each caller learns its own outcome when
-/// the batch committed. So concurrent grains share round trips and commits the way a group
+/// the operations of many grains grouped into one round trip: one batch is at the server at a
+/// time, and whatever reads, appends and snapshot writes arrive meanwhile go as the next batch
+/// of at most four statements, each over arrays of keys; each caller learns its own outcome when
+/// its batch committed. So concurrent grains share round trips and commits the way a group
 /// commit does, while every write stays durable before its caller hears of it, and a version
 /// check per key fences stale writers (a key whose version moved on is left out and its caller
-/// gets <see cref="InconsistentStateException"/>). <see cref="Lanes"/> batches run at once.
+/// gets <see cref="InconsistentStateException"/>). One batch at a time rather than two, on the
+/// development machine (the server's cores shared with the silo, docs/benchmarks.md):
+/// PostgreSQL's CPU per durable message 40-41 µs against 62-75 µs, the silo's 125-127 µs against
+/// 146-152 µs, and about a quarter more messages accepted per second.
 /// </summary>
 public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
 {
-    /// <summary>
-    /// How many batches are in flight at once (each on its own connection). One: the next batch
-    /// forms while the previous one is at the server, the way a group commit works, so fewer and
-    /// larger batches carry the same writes. Against two lanes on the development machine (the
-    /// server's cores shared with the silo, docs/benchmarks.md): PostgreSQL's CPU per durable
-    /// message 40-41 µs against 62-75 µs, the silo's 125-127 µs against 146-152 µs, and about a
-    /// quarter more messages accepted per second.
-    /// </summary>
-    public const int Lanes = 1;
-
     /// <summary>The most operations one batch carries.</summary>
     public const int MaxBatch = 512;
 
@@ -100,15 +93,15 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
     private const string ReadEntriesSql = "SELECT key, entry FROM fabric_journal_entry WHERE key = ANY($1::text[]) ORDER BY key, seq";
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<Operation> _queue = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly Task[] _lanes;
+    private readonly Channel<Operation> _queue = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly Task _batches;
     private long _roundTrips;
 
     /// <summary>Starts the store on <paramref name="connectionString"/> (the schema must exist: <see cref="PostgreSqlSchema"/>).</summary>
     public PostgreSqlJournalStore(string connectionString)
     {
         _dataSource = NpgsqlDataSource.Create(ConnectionSettings(connectionString));
-        _lanes = [.. Enumerable.Range(0, Lanes).Select(_ => Task.Run(RunLaneAsync))];
+        _batches = Task.Run(RunBatchesAsync);
     }
 
     /// <summary>Batches sent to the server so far: with concurrent grains, fewer than the operations.</summary>
@@ -154,7 +147,7 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_lanes);
+        await _batches;
         await _dataSource.DisposeAsync();
     }
 
@@ -164,7 +157,7 @@ public sealed class PostgreSqlJournalStore : IJournalStore, IAsyncDisposable
         return operation.Completion.Task;
     }
 
-    private async Task RunLaneAsync()
+    private async Task RunBatchesAsync()
     {
         // An operation on a key already in the batch waits for the next one: a batch changes a key once.
         var deferred = new List<Operation>();
