@@ -62,7 +62,11 @@ public sealed class DeliveryTests(SessionsCluster cluster) : IClassFixture<Sessi
         (await brain.NextCallAsync()).Answer("r1");
         Assert.False((await webhook.NextAttemptAsync()).Succeeded);
         (await brain.NextCallAsync()).Answer("r2");
-        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Pending == 2, "both turns committed");
+
+        // The back-off timer is set when the failure is recorded: the clock moves only after that.
+        await Until.TrueAsync(
+            async () => (await session.GetAsync())!.Delivery is { Pending: 2, Attempts: 1 },
+            "both turns committed while the first answer backs off");
 
         // Turn 2 is committed but not sent while turn 1 backs off.
         Assert.Single(webhook.Attempts);
