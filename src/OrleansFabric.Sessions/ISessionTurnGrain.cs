@@ -17,4 +17,11 @@ public interface ISessionTurnGrain : IGrainWithStringKey
     [Alias("turn-ended")]
     [OneWay]
     Task TurnEndedAsync(string turnId, BrainOutcome outcome);
+
+    /// <summary>
+    /// A non-cancellable section of turn <paramref name="turnId"/> ended with <paramref name="effect"/>:
+    /// it is journaled before this returns (the section returns to the brain after that).
+    /// </summary>
+    [Alias("effect-recorded")]
+    Task EffectRecordedAsync(string turnId, string effect);
 }

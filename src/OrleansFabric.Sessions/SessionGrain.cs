@@ -309,17 +309,19 @@ public sealed partial class SessionGrain(
         _aggregationTimer = null;
         var covered = Session.Pending.Take(_strategy is SessionStrategy.Queue or SessionStrategy.Reject ? 1 : Options.MaxMessagesPerTurn).ToList();
         var traceParent = covered.Select(pending => pending.TraceParent).FirstOrDefault(parent => parent is not null);
-        var turn = new RunningTurn(Guid.NewGuid().ToString("N"), covered, time.GetUtcNow(), new TurnController(), traceParent);
+        // Made per turn rather than kept (an idle session needs no reference to itself), from
+        // types resolved once: AsReference would resolve the interface type by reflection each time.
+        var self = turns.Get(_sessionKey);
+        var turnId = Guid.NewGuid().ToString("N");
+        RunningTurn? running = null;
+        var controller = new TurnController(effect => RecordEffectAsync(self, running!, effect));
+        var turn = running = new RunningTurn(turnId, covered, time.GetUtcNow(), controller, traceParent);
         var input = new BrainInput(
             _key,
             [.. covered.Select(pending => pending.Message)],
             [.. Session.History],
             [.. Session.CarriedEffects]);
         _running = turn;
-
-        // Made per turn rather than kept (an idle session needs no reference to itself), from
-        // types resolved once: AsReference would resolve the interface type by reflection each time.
-        var self = turns.Get(_sessionKey);
 
         // Off the grain's scheduler: new messages are accepted (and may supersede) while the brain thinks.
         _ = Task.Run(
@@ -366,6 +368,7 @@ public sealed partial class SessionGrain(
         var controller = turn.Controller;
         var cancellationToken = controller.Token;
         var timeout = TimeSpan.FromSeconds(Options.TurnTimeoutSeconds);
+        var sectionHung = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -391,7 +394,13 @@ public sealed partial class SessionGrain(
                         }
                         catch (Exception) when (deadline.IsCancellationRequested && !controller.IsCancellationRequested)
                         {
-                            throw new TimeoutException($"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
+                            // A section the attempt started runs on (it cannot be cancelled): the
+                            // retry waits for it and learns what it did, rather than doing it again.
+                            // One that does not end within another deadline ends the turn instead.
+                            sectionHung = !await controller.SectionsEndAsync(timeout, time);
+                            throw new TimeoutException(sectionHung
+                                ? $"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds), and a non-cancellable section it started did not end within as long again; the turn is not retried."
+                                : $"The brain did not answer within {Options.TurnTimeoutSeconds} s (Fabric:Sessions:TurnTimeoutSeconds).");
                         }
                     }
                 }
@@ -406,7 +415,7 @@ public sealed partial class SessionGrain(
             {
                 return new BrainOutcome(null, null, Cancelled: true, controller.Effects);
             }
-            catch (Exception exception) when (attempt < BrainAttempts)
+            catch (Exception exception) when (attempt < BrainAttempts && !sectionHung)
             {
                 LogBrainRetry(logger, exception, _sessionKey, attempt, turn.TraceId);
                 try
@@ -439,6 +448,44 @@ public sealed partial class SessionGrain(
         await CommitTurnAsync(turn, outcome);
         _outbox?.Resume();
         ScheduleNextTurn();
+    }
+
+    /// <inheritdoc/>
+    public async Task EffectRecordedAsync(string turnId, string effect)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        if (!state.RecordExists)
+        {
+            return; // the session was deleted meanwhile: nothing of it is kept
+        }
+
+        Session.RecordEffect(turnId, effect);
+        await WriteAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Hands an effect of <paramref name="turn"/> to the session to journal (off the grain's
+    /// scheduler, from the brain's section); false when it travels with the turn's outcome instead:
+    /// the activation is ending (its deactivation commits the turn, and a call would wait for the
+    /// end of that deactivation) or the session could not be told.
+    /// </summary>
+    private async Task<bool> RecordEffectAsync(ISessionTurnGrain self, RunningTurn turn, string effect)
+    {
+        if (turn.Deactivating)
+        {
+            return false;
+        }
+
+        try
+        {
+            await self.EffectRecordedAsync(turn.TurnId, effect);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogEffectNotRecorded(logger, exception, _sessionKey, turn.TurnId, turn.TraceId);
+            return false;
+        }
     }
 
     /// <inheritdoc/>
@@ -476,7 +523,7 @@ public sealed partial class SessionGrain(
         }
 
         // The record, the answered messages leaving the queue, the history and the outbox: one write.
-        Session.EndTurn(record, exchange, Options.TurnHistory);
+        Session.EndTurn(record, exchange, Options.TurnHistory, turn.Controller.UnrecordedEffects);
         await WriteAsync(CancellationToken.None);
         _running = null;
         turn.Controller.Dispose();
@@ -600,6 +647,9 @@ public sealed partial class SessionGrain(
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Debug, Message = "Session {SessionKey}: the outcome of turn {TurnId} could not be handed back; the next activation runs the turn again")]
     private static partial void LogOutcomeLost(ILogger logger, Exception exception, string sessionKey, string turnId);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Session {SessionKey}: an effect of turn {TurnId} could not be journaled when it happened; it is kept with the turn's outcome (trace {TraceId})")]
+    private static partial void LogEffectNotRecorded(ILogger logger, Exception exception, string sessionKey, string turnId, string traceId);
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Information, Message = "Session {SessionKey}: the silo stops; turn {TurnId} may finish before the deactivation's deadline (trace {TraceId})")]
     private static partial void LogAwaitingTurn(ILogger logger, string sessionKey, string turnId, string traceId);

@@ -9,7 +9,7 @@ namespace OrleansFabric.Sessions;
 /// The persisted state of one session: the queue of accepted messages, the ids remembered for
 /// duplicate detection, the last turns, the brain's bounded history and the webhook outbox.
 /// Accepting a message and ending a turn are each one write of this state; every change is a
-/// journal entry (<see cref="MessageAccepted"/>, <see cref="TurnEnded"/>, an <see cref="OutboxChange"/>),
+/// journal entry (<see cref="MessageAccepted"/>, <see cref="TurnEnded"/>, <see cref="EffectRecorded"/>, an <see cref="OutboxChange"/>),
 /// so with the fabric's storage a write appends the entry alone, whatever the session remembers.
 /// </summary>
 [GenerateSerializer]
@@ -62,7 +62,8 @@ public sealed class SessionState : JournaledState
     public WebhookOutboxState Outbox { get; set; } = new();
 
     /// <summary>
-    /// Effects of cancelled or failed turns not yet answered by a completed turn: the next
+    /// Effects not yet answered by a completed turn: those of cancelled or failed turns, and of a
+    /// running (or interrupted) turn, each kept from the moment its section ended. The next
     /// turn's brain receives them, so what already happened is not done again.
     /// </summary>
     [Id(7)]
@@ -87,11 +88,18 @@ public sealed class SessionState : JournaledState
     /// A turn's outcome: its record; unless it was cancelled, its messages leave the queue (a
     /// cancelled turn's messages join the next turn); a completed turn adds its exchange.
     /// </summary>
-    public void EndTurn(TurnRecord turn, Exchange? exchange, int keepTurns)
+    /// <param name="turn">The turn's record.</param>
+    /// <param name="exchange">What the brain's history gains (a completed turn).</param>
+    /// <param name="keepTurns">How many turn records the session keeps.</param>
+    /// <param name="unrecorded">The turn's effects not journaled when they happened (<see cref="RecordEffect"/>).</param>
+    public void EndTurn(TurnRecord turn, Exchange? exchange, int keepTurns, IReadOnlyList<string> unrecorded)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        Record(new TurnEnded(turn, exchange, keepTurns));
+        Record(new TurnEnded(turn, exchange, keepTurns, EffectsRecorded: true, unrecorded.Count > 0 ? unrecorded : null));
     }
+
+    /// <summary>A non-cancellable section of turn <paramref name="turnId"/> ended with <paramref name="effect"/>: it is carried until a turn completes.</summary>
+    public void RecordEffect(string turnId, string effect) => Record(new EffectRecorded(turnId, effect));
 
     /// <summary>Changes the webhook outbox.</summary>
     public void ChangeOutbox(OutboxChange change) => Record(change);
@@ -105,7 +113,10 @@ public sealed class SessionState : JournaledState
                 Queue(accepted.Message);
                 break;
             case TurnEnded ended:
-                End(ended.Turn, ended.Exchange, ended.KeepTurns);
+                End(ended.Turn, ended.Exchange, ended.KeepTurns, ended.EffectsRecorded ? ended.Unrecorded : ended.Turn.Effects);
+                break;
+            case EffectRecorded recorded:
+                CarriedEffects.Add(recorded.Effect);
                 break;
             case OutboxChange change:
                 Outbox.Apply(change);
@@ -127,7 +138,7 @@ public sealed class SessionState : JournaledState
         }
     }
 
-    private void End(TurnRecord turn, Exchange? exchange, int keepTurns)
+    private void End(TurnRecord turn, Exchange? exchange, int keepTurns, IReadOnlyList<string>? toCarry)
     {
         Turns.Add(turn);
         NextSeq = turn.Seq + 1;
@@ -136,7 +147,7 @@ public sealed class SessionState : JournaledState
             Turns.RemoveRange(0, Turns.Count - keepTurns);
         }
 
-        if (turn.Status != TurnRecord.Completed && turn.Effects is { Count: > 0 } effects)
+        if (turn.Status != TurnRecord.Completed && toCarry is { Count: > 0 } effects)
         {
             CarriedEffects.AddRange(effects);
         }

@@ -188,7 +188,8 @@ public sealed class JournalGrainStorageTests
         state.EndTurn(
             new TurnRecord($"{turn:x32}", state.NextSeq, TurnRecord.Completed, [id], $"answer number {turn}", null, at, at.AddMilliseconds(5)),
             new Exchange([$"question number {turn}"], $"answer number {turn}"),
-            200);
+            200,
+            []);
     }
 
     private sealed class Harness : IAsyncDisposable

@@ -55,6 +55,26 @@ public sealed class SessionStateTests
         Assert.Equal("answer number 1", state.History.Single().Response);
     }
 
+    [Fact]
+    public void Effects_are_carried_from_when_they_happen_once_until_a_turn_completes()
+    {
+        var state = new SessionState();
+        state.Accept(new PendingMessage(Message("m1", "pay"), s_start));
+
+        // Journaled as it happened, then the turn is cancelled (its record lists it; it is not carried twice).
+        state.RecordEffect("turn-1", "paid");
+        Assert.Equal(["paid"], state.CarriedEffects);
+        state.EndTurn(new TurnRecord("turn-1", 1, TurnRecord.Cancelled, ["m1"], null, null, s_start, s_start, ["paid"]), null, 10, []);
+        Assert.Equal(["paid"], state.CarriedEffects);
+
+        // An effect that could not be journaled when it happened is carried when its turn ends.
+        state.EndTurn(new TurnRecord("turn-2", 2, TurnRecord.Failed, ["m1"], null, "down", s_start, s_start, ["mailed"]), null, 10, ["mailed"]);
+        Assert.Equal(["paid", "mailed"], state.CarriedEffects);
+
+        state.EndTurn(new TurnRecord("turn-3", 3, TurnRecord.Completed, ["m1"], "done", null, s_start, s_start), new Exchange(["pay"], "done"), 10, []);
+        Assert.Empty(state.CarriedEffects);
+    }
+
     /// <summary>One accepted message and its completed turn, as the session grain makes them.</summary>
     private static void Converse(SessionState state, int turn)
     {
@@ -64,6 +84,7 @@ public sealed class SessionStateTests
         state.EndTurn(
             new TurnRecord($"{turn:x32}", state.NextSeq, TurnRecord.Completed, [id], $"answer number {turn}", null, at, at.AddMilliseconds(5)),
             new Exchange([$"question number {turn}"], $"answer number {turn}"),
-            200);
+            200,
+            []);
     }
 }

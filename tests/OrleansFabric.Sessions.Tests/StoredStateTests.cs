@@ -6,6 +6,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansFabric.Hosting.Delivery;
 using OrleansFabric.Sessions.Brains;
+using OrleansFabric.Sessions.Journal;
 using static OrleansFabric.Sessions.Tests.Messages;
 
 namespace OrleansFabric.Sessions.Tests;
@@ -32,7 +33,7 @@ public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<Se
         List<PendingMessage> covered = [state.Pending[0]];
         var ids = covered.Select(pending => pending.Message.MessageId).ToList();
         var exchange = new Exchange([.. covered.Select(pending => pending.Message.Text)], "hello");
-        state.EndTurn(new TurnRecord("turn-1", 1, TurnRecord.Completed, ids, "hello", null, at, at), exchange, 10);
+        state.EndTurn(new TurnRecord("turn-1", 1, TurnRecord.Completed, ids, "hello", null, at, at), exchange, 10, []);
 
         var restored = serializer.Deserialize<SessionState>(serializer.Serialize(state))!;
 
@@ -48,6 +49,20 @@ public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<Se
     }
 
     [Fact]
+    public void A_turn_entry_stored_before_effects_were_journaled_reads_back_as_one_whose_effects_are_carried_when_it_ends()
+    {
+        var serializer = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress).GetRequiredService<Serializer>();
+        var at = cluster.Time.GetUtcNow();
+        var turn = new TurnRecord("turn-1", 1, TurnRecord.Cancelled, ["m1"], null, null, at, at, ["paid"]);
+        var stored = serializer.SerializeToArray(new TurnEndedBeforeEffectsWereJournaled(turn, null, 10));
+
+        var restored = serializer.Deserialize<TurnEnded>(stored)!;
+
+        Assert.Equal((false, (IReadOnlyList<string>?)null), (restored.EffectsRecorded, restored.Unrecorded));
+        Assert.Equal(["paid"], restored.Turn.Effects);
+    }
+
+    [Fact]
     public void An_outbox_message_stored_before_messages_kept_a_trace_reads_back_without_one()
     {
         var serializer = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress).GetRequiredService<Serializer>();
@@ -58,6 +73,10 @@ public sealed class StoredStateTests(SessionsCluster cluster) : IClassFixture<Se
         Assert.Equal(new OutboxMessage("turn-1", 1, """{"seq":1}""", TraceParent: null), restored);
     }
 }
+
+/// <summary>A turn's journal entry as it was stored before effects were journaled as they happened.</summary>
+[GenerateSerializer]
+public sealed record TurnEndedBeforeEffectsWereJournaled(TurnRecord Turn, Exchange? Exchange, int KeepTurns);
 
 /// <summary>An outbox message as it was stored before <see cref="OutboxMessage.TraceParent"/> existed.</summary>
 [GenerateSerializer]

@@ -83,6 +83,70 @@ public sealed class TurnLimitsTests(TurnLimitsCluster cluster) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_timed_out_attempt_is_retried_only_after_its_non_cancellable_section_ends_and_the_retry_knows_its_effect()
+    {
+        var key = Key("timeout-section");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        await session.SubmitAsync(Message("m1", "pay"));
+        var first = await brain.NextCallAsync();
+        var payment = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var section = first.Turn.RunNonCancellableAsync(() => payment.Task);
+
+        // The attempt's deadline passes while the payment is under way; the payment then ends.
+        cluster.Time.Advance(TimeSpan.FromSeconds(5));
+        await Until.TrueAsync(() => Task.FromResult(first.Token.IsCancellationRequested), "the attempt to be cut");
+
+        // The retry's back-off (200 ms) passes five times over: no retry while the payment runs.
+        for (var step = 0; step < 10; step++)
+        {
+            cluster.Time.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(await Eventually.WithinAsync(() => brain.Calls.Count > 1, TimeSpan.FromMilliseconds(50)), "a retry started while the section ran");
+        }
+
+        payment.SetResult("paid invoice 7");
+        await section;
+        var retry = await brain.NextCallAfterBackoffAsync(cluster.Time);
+        Assert.Equal(["paid invoice 7"], retry.Input.PriorEffects);
+        retry.Answer("paid");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the retried turn");
+        Assert.Equal(["paid invoice 7"], (await session.GetTurnsAsync(0))!.Single().Effects);
+    }
+
+    [Fact]
+    public async Task A_non_cancellable_section_that_outlives_a_second_deadline_fails_the_turn_without_a_retry()
+    {
+        var key = Key("timeout-hung-section");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        await session.SubmitAsync(Message("m1", "pay"));
+        await session.SubmitAsync(Message("m2", "anything else?"));
+        var first = await brain.NextCallAsync();
+        var never = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = first.Turn.RunNonCancellableAsync(() => never.Task);
+
+        // The clock moves a second at a time (the wait for the section sets its timer once the
+        // attempt's deadline is seen), at most 20 s, until the turn has failed.
+        IReadOnlyList<TurnRecord> turns = [];
+        for (var step = 0; step < 20 && turns.Count == 0; step++)
+        {
+            cluster.Time.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.WithinAsync(() => brain.Calls.Count > 1, TimeSpan.FromMilliseconds(50));
+            turns = (await session.GetTurnsAsync(0))!;
+        }
+
+        var failed = Assert.Single(turns);
+        Assert.Equal(TurnRecord.Failed, failed.Status);
+        Assert.Equal(["m1"], failed.MessageIds);
+        Assert.Contains("non-cancellable section", failed.Error, StringComparison.Ordinal);
+        var next = await brain.NextCallAsync();
+        Assert.Equal(["anything else?"], next.Texts);
+        Assert.Equal(2, brain.Calls.Count);
+        next.Answer("no");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the next turn");
+    }
+
+    [Fact]
     public async Task A_burst_is_split_into_turns_of_at_most_MaxMessagesPerTurn_messages()
     {
         var key = Key("burst", "whatsapp");
@@ -231,6 +295,92 @@ public sealed class BrainCapTests(CappedBrainCluster cluster) : IClassFixture<Ca
         cluster.Time.Advance(TimeSpan.FromSeconds(1));
         await Until.TrueAsync(async () => (await web.GetAsync())!.TurnsCompleted == 1, "the web turn");
         Assert.Equal("first", brain.Started.Last());
+    }
+}
+
+/// <summary>As <see cref="CappedBrainCluster"/>, with a 500 ms aggregation window (whatsapp aggregates).</summary>
+public sealed class CappedAggregatingCluster : SessionCluster
+{
+    private TimedBrain? _brain;
+
+    public override IBrain? SharedBrain => _brain ??= new TimedBrain(Time);
+
+    public TimedBrain Timed => (TimedBrain)SharedBrain!;
+
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        ["Fabric:Sessions:DefaultStrategy"] = "queue",
+        ["Fabric:Sessions:AggregationWindowMs"] = "500",
+        ["Fabric:Sessions:Brain:MaxConcurrentCalls"] = "2",
+    };
+}
+
+public sealed class BrainCapOrderTests(CappedAggregatingCluster cluster) : IClassFixture<CappedAggregatingCluster>
+{
+    [Fact]
+    public async Task A_turn_that_reaches_the_cap_later_goes_first_when_its_first_message_is_older()
+    {
+        var gate = cluster.SiloService<BrainGate>();
+        var brain = cluster.Timed;
+
+        // Two brain calls hold both places; the first ends at 1.0 s, the second at 1.1 s.
+        await cluster.Session(Key("holder-1")).SubmitAsync(Message("m1", "holder 1"));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == 1), "the first holder");
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await cluster.Session(Key("holder-2")).SubmitAsync(Message("m1", "holder 2"));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == 2), "the second holder");
+
+        // At 0.1 s a whatsapp message waits out its 500 ms aggregation window; at 0.101 s a
+        // queued message's turn goes straight to the gate and waits there first.
+        await cluster.Session(Key("aggregated", "whatsapp")).SubmitAsync(Message("m1", "older"));
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await cluster.Session(Key("queued")).SubmitAsync(Message("m1", "newer"));
+        await Until.TrueAsync(() => Task.FromResult(gate.Waiting == 1), "the newer turn waiting");
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(499));
+        await Until.TrueAsync(() => Task.FromResult(gate.Waiting == 2), "the older turn waiting behind it");
+
+        // One place frees at 1.0 s: the turn of the older message takes it.
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(400));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == 3), "a third brain call");
+        Assert.Equal(["holder 1", "holder 2", "older"], brain.Started);
+        Assert.Equal(1, gate.Waiting);
+        cluster.Time.Advance(TimeSpan.FromMilliseconds(100));
+        await Until.TrueAsync(() => Task.FromResult(brain.Started.Count == 4), "the newer turn's brain call");
+        Assert.Equal("newer", brain.Started.Last());
+        Assert.Equal(2, brain.MostAtOnce);
+    }
+}
+
+/// <summary>Queue, storage whose writes can be made to fail, no webhook.</summary>
+public sealed class EffectJournalTests(FlakyStorageCluster cluster) : IClassFixture<FlakyStorageCluster>
+{
+    [Fact]
+    public async Task An_effect_is_stored_when_its_section_ends_and_reaches_the_next_activation_once()
+    {
+        var key = Key("effect-journal");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        var grain = session.GetGrainId();
+        var serializer = cluster.Cluster.Client.ServiceProvider.GetRequiredService<Serializer>();
+        await session.SubmitAsync(Message("m1", "pay"));
+        var first = await brain.NextCallAsync();
+
+        await first.Turn.RunNonCancellableAsync(() => Task.FromResult("paid invoice 9"));
+
+        // Durable before the turn ends: a silo killed now could not lose it.
+        var stored = cluster.Storage!.Stored<SessionState>(grain, "session", serializer)!;
+        Assert.Equal(["paid invoice 9"], stored.CarriedEffects);
+        Assert.Equal(["m1"], stored.Pending.Select(pending => pending.Message.MessageId));
+        Assert.Empty(stored.Turns);
+
+        // The activation ends with the turn unanswered; the next one runs it again, knowing of the payment once.
+        await cluster.DeactivateAsync(session);
+        Assert.Equal(["m1"], (await session.GetAsync())!.PendingMessageIds);
+        var again = await brain.NextCallAsync();
+        Assert.Equal(["paid invoice 9"], again.Input.PriorEffects);
+        again.Answer("paid");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the turn");
+        Assert.Empty(cluster.Storage!.Stored<SessionState>(grain, "session", serializer)!.CarriedEffects);
     }
 }
 
