@@ -52,6 +52,80 @@ public sealed class OversizedBodyTests
         Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
     }
 
+    [Fact]
+    public async Task A_body_announced_past_the_discard_bound_is_refused_at_once_and_the_connection_closed()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+
+        // 17 MiB announced, none of it sent: the silo does not wait for (or read) a body it will not discard.
+        var (head, body, closed) = await ExchangeAsync(silo, $"Content-Length: {17 * 1024 * 1024}\r\n", sendBody: null);
+
+        Assert.StartsWith("HTTP/1.1 413", head, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("application/problem+json", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"payload_too_large\"", body, StringComparison.Ordinal);
+        Assert.True(closed, "the silo kept the connection open");
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_sending_an_oversized_body_is_answered_after_the_discard_time_and_the_connection_closed()
+    {
+        await using var silo = await RunningSilo.StartAsync();
+
+        // 2 MiB announced (within the discard bound), 64 KiB sent, then nothing.
+        var (head, body, closed) = await ExchangeAsync(silo, $"Content-Length: {2 * 1024 * 1024}\r\n", sendBody: new byte[64 * 1024]);
+
+        Assert.StartsWith("HTTP/1.1 413", head, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"payload_too_large\"", body, StringComparison.Ordinal);
+        Assert.True(closed, "the silo kept the connection open");
+    }
+
+    /// <summary>
+    /// Sends a POST /v1/messages head with <paramref name="lengthHeader"/> (and <paramref name="sendBody"/>,
+    /// if any) on a raw connection and reads what comes back until the silo closes it (at most 30 s).
+    /// </summary>
+    private static async Task<(string Head, string Body, bool Closed)> ExchangeAsync(RunningSilo silo, string lengthHeader, byte[]? sendBody)
+    {
+        var address = silo.Client.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var head = Encoding.ASCII.GetBytes($"POST /v1/messages HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\n{lengthHeader}\r\n");
+        await stream.WriteAsync(head);
+        if (sendBody is not null)
+        {
+            await stream.WriteAsync(sendBody);
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        var closed = false;
+        try
+        {
+            while (received.Length < 1024 * 1024)
+            {
+                var read = await stream.ReadAsync(buffer, limit.Token);
+                if (read == 0)
+                {
+                    closed = true;
+                    break;
+                }
+
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (IOException)
+        {
+            closed = true; // reset after the answer: closed as well
+        }
+
+        var text = Encoding.UTF8.GetString(received.ToArray());
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return split < 0 ? (text, string.Empty, closed) : (text[..split], text[(split + 4)..], closed);
+    }
+
     /// <summary>POSTs a 3 MiB message (otherwise valid) in 64 KiB writes, with a Content-Length or chunked.</summary>
     private static async Task<HttpResponseMessage> PostOversizedAsync(HttpClient client, int i, bool chunked)
     {
