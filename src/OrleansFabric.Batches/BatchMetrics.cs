@@ -5,10 +5,11 @@ namespace OrleansFabric.Batches;
 
 /// <summary>
 /// The batch instruments, on meter <see cref="MeterName"/>: how many batches are active on this
-/// silo by status, their slots by status and state, and the outcomes of content provisioning
-/// and validation-failure calls. Labels are bounded (status, state, outcome); never a batch id
-/// or essay id. The outcome totals are observable counters that report every outcome, zero
-/// included, from the moment the silo starts (a counter that never counted is not exported).
+/// silo by status, their slots by status and state, the outcomes of content provisioning
+/// and validation-failure calls, and the batches this silo timed out. Labels are bounded
+/// (status, state, outcome); never a batch id or essay id. The totals are observable counters
+/// that report every outcome, zero included, from the moment the silo starts (a counter that
+/// never counted is not exported).
 /// </summary>
 public sealed class BatchMetrics : IDisposable
 {
@@ -24,6 +25,7 @@ public sealed class BatchMetrics : IDisposable
     private readonly Meter _meter;
     private readonly long[] _assignments = new long[s_assignmentOutcomes.Length];
     private readonly long[] _validationFailures = new long[s_validationFailureOutcomes.Length];
+    private long _timedOut;
     private readonly ConcurrentDictionary<string, BatchGauge> _batches = new(StringComparer.Ordinal);
 
     /// <summary>Creates the instruments.</summary>
@@ -39,6 +41,10 @@ public sealed class BatchMetrics : IDisposable
             "fabric_batch_validation_failures_total",
             () => Outcomes(s_validationFailureOutcomes, _validationFailures),
             description: "Validation failures reported, by outcome (recorded, duplicate, batch_closed, batch_not_found).");
+        _meter.CreateObservableCounter(
+            "fabric_batches_timed_out_total",
+            () => Interlocked.Read(ref _timedOut),
+            description: "Batches that reached their deadline before every wanted essay was in, counted once each by the silo that timed them out.");
         _meter.CreateObservableGauge("fabric_batches", ObserveBatches, description: "Batches active on this silo, by status (collecting, completed, timed_out).");
         _meter.CreateObservableGauge("fabric_batch_slots", ObserveSlots, description: "Slots of the batches active on this silo, by batch status and slot state (assigned, failed, missing).");
     }
@@ -80,6 +86,9 @@ public sealed class BatchMetrics : IDisposable
             ValidationFailureResult.BatchClosed => 2,
             _ => 3,
         }]);
+
+    /// <summary>Counts one batch timed out (called once its timed-out state is written).</summary>
+    internal void TimedOut() => Interlocked.Increment(ref _timedOut);
 
     /// <summary>Forgets a batch whose activation ended.</summary>
     internal void BatchDeactivated(string batchId) => _batches.TryRemove(batchId, out _);

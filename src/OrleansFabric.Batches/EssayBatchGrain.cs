@@ -290,6 +290,7 @@ public sealed partial class EssayBatchGrain(
         await _outbox.PrepareAsync();
         End(BatchPhase.TimedOut, BatchEvent.TimedOut, includeMissing: true, traceParent: null);
         await WriteAsync(CancellationToken.None);
+        metrics.TimedOut(); // once: the batch is no longer collecting, so no later tick gets here
         LogTimedOut(logger, _batchId, Batch.Assignments.Count, Wanted);
         metrics.BatchChanged(_batchId, Batch);
         await EndedAsync();

@@ -37,7 +37,8 @@ public sealed class SessionMetrics : IDisposable
         _turns = _meter.CreateCounter<long>("fabric_turns_total", description: "Turns ended, by tenant, channel, strategy and status (completed, cancelled, failed).");
         _cancelled = _meter.CreateCounter<long>("fabric_turns_cancelled_total", description: "Turns cancelled because a newer message superseded them, by channel.");
         _messageToResponse = _meter.CreateHistogram<double>("fabric_message_response_seconds", "s", "Time from a message's acceptance to the commit of the turn that answered it.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = s_turnBuckets });
-        _meter.CreateObservableGauge("fabric_session_queue_depth", ObserveDepth, description: "Unanswered messages in the sessions active on this silo, by tenant, channel and strategy.");
+        _meter.CreateObservableGauge("fabric_session_queue_depth", () => ObserveDepth(depths => depths.Sum()), description: "Unanswered messages in the sessions active on this silo, by tenant, channel and strategy.");
+        _meter.CreateObservableGauge("fabric_session_queue_depth_max", () => ObserveDepth(depths => depths.Max()), description: "Unanswered messages of the deepest session active on this silo, by tenant, channel and strategy.");
         _meter.CreateObservableGauge("fabric_session_oldest_pending_seconds", ObserveOldest, description: "Age of the oldest unanswered message in the sessions active on this silo, by tenant, channel and strategy.");
         _meter.CreateObservableGauge("fabric_brain_calls_in_flight", () => gate.InFlight, description: "Brain calls running on this silo (at most Sessions:Brain:MaxConcurrentCalls).");
         _meter.CreateObservableGauge("fabric_brain_calls_waiting", () => gate.Waiting, description: "Brain calls waiting for a place under Sessions:Brain:MaxConcurrentCalls on this silo.");
@@ -91,14 +92,19 @@ public sealed class SessionMetrics : IDisposable
     /// <summary>Forgets an ended session's gauge.</summary>
     internal void Untrack(string sessionKey, SessionGauge gauge) => _sessions.TryRemove(KeyValuePair.Create(sessionKey, gauge));
 
-    // A family with no session waiting still reports one zero, so dashboards and alerts see 0
-    // rather than no data on a fresh or idle silo.
-    private IEnumerable<Measurement<long>> ObserveDepth()
+    /// <summary>
+    /// The queue depths of the waiting sessions, combined per tenant, channel and strategy by
+    /// <paramref name="combine"/> (the sum of the group's sessions, or its deepest one). A family
+    /// with no session waiting still reports one zero, so dashboards and alerts see 0 rather than
+    /// no data on a fresh or idle silo.
+    /// </summary>
+    private List<Measurement<long>> ObserveDepth(Func<IEnumerable<long>, long> combine)
     {
         var depths = _sessions.Values
-            .Where(gauge => gauge.Depth > 0)
-            .GroupBy(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy))
-            .Select(group => new Measurement<long>(group.Sum(gauge => gauge.Depth), Tags(group.Key)))
+            .Select(gauge => (gauge.Tenant, gauge.Channel, gauge.Strategy, Depth: (long)gauge.Depth))
+            .Where(reading => reading.Depth > 0)
+            .GroupBy(reading => (reading.Tenant, reading.Channel, reading.Strategy), reading => reading.Depth)
+            .Select(group => new Measurement<long>(combine(group), Tags(group.Key)))
             .ToList();
         return depths.Count > 0 ? depths : [new Measurement<long>(0)];
     }

@@ -103,16 +103,23 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
         var web = new Dictionary<string, string> { ["channel"] = "web" };
         var none = new Dictionary<string, string>();
 
-        // Queue depth: per session (the largest series), never the sum over silos and strategies.
+        // Queue depth: per session, the deepest session's queue (the _max gauge), never the sum of a
+        // group's sessions (the plain gauge, also given here, which the alert must not read).
         const string Depth = "fabric_session_queue_depth";
+        const string Deepest = "fabric_session_queue_depth_max";
+        const string Queue = Web + ",strategy=\"queue\"";
+        yield return new("queue: two sessions of 8 (16 together) on one silo are quiet", "FabricSessionQueueDeep", [],
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "16x15"), (Series(Deepest, "a", Sessions, Queue), "8x15")]);
         yield return new("queue: 8 on each of two silos (16 together) is quiet", "FabricSessionQueueDeep", [],
-            tenantWeb, [(Series(Depth, "a", Sessions, Web + ",strategy=\"queue\""), "8x15"), (Series(Depth, "b", Sessions, Web + ",strategy=\"queue\""), "8x15")]);
-        yield return new("queue: 12 warns", "FabricSessionQueueDeep", warning,
-            tenantWeb, [(Series(Depth, "a", Sessions, Web + ",strategy=\"queue\""), "12x15"), (Series(Depth, "b", Sessions, Web + ",strategy=\"supersede\""), "3x15")]);
-        yield return new("queue: 60 is critical", "FabricSessionQueueDeep", both,
-            tenantWeb, [(Series(Depth, "a", Sessions, Web + ",strategy=\"queue\""), "60x15")]);
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "8x15"), (Series(Deepest, "a", Sessions, Queue), "8x15"), (Series(Depth, "b", Sessions, Queue), "8x15"), (Series(Deepest, "b", Sessions, Queue), "8x15")]);
+        yield return new("queue: one session of 11 warns", "FabricSessionQueueDeep", warning,
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "11x15"), (Series(Deepest, "a", Sessions, Queue), "11x15"), (Series(Depth, "b", Sessions, Web + ",strategy=\"supersede\""), "3x15"), (Series(Deepest, "b", Sessions, Web + ",strategy=\"supersede\""), "3x15")]);
+        yield return new("queue: two sessions of 40 (80 together) warn but are not critical", "FabricSessionQueueDeep", warning,
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "80x15"), (Series(Deepest, "a", Sessions, Queue), "40x15")]);
+        yield return new("queue: one session of 51 is critical", "FabricSessionQueueDeep", both,
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "51x15"), (Series(Deepest, "a", Sessions, Queue), "51x15")]);
         yield return new("queue: 60 for less than `for` is still pending", "FabricSessionQueueDeep", [],
-            tenantWeb, [(Series(Depth, "a", Sessions, Web + ",strategy=\"queue\""), "0x7 60x8")]);
+            tenantWeb, [(Series(Depth, "a", Sessions, Queue), "0x7 60x8"), (Series(Deepest, "a", Sessions, Queue), "0x7 60x8")]);
 
         // Age of the oldest unanswered message.
         const string Oldest = "fabric_session_oldest_pending_seconds";
@@ -159,11 +166,15 @@ public sealed class AlertRuleTests(HelmFixture helm) : IClassFixture<HelmFixture
         yield return new("brain: 60 + 60 waiting warns", "FabricBrainBacklogHigh", warning, none, [(Series(Waiting, "a", Sessions), "60x15"), (Series(Waiting, "b", Sessions), "60x15")]);
         yield return new("brain: 300 + 300 waiting is critical", "FabricBrainBacklogHigh", both, none, [(Series(Waiting, "a", Sessions), "300x15"), (Series(Waiting, "b", Sessions), "300x15")]);
 
-        // Timed-out batches: growth of the gauge of active timed-out batches over the window.
-        const string TimedOut = "status=\"timed_out\"";
-        yield return new("timed out: 2 active all along is quiet", "FabricBatchesTimingOut", [], none, [(Series("fabric_batches", "a", Batches, TimedOut), "2x15"), (Series("fabric_batches", "b", Batches, "status=\"collecting\""), "0+3x15")]);
-        yield return new("timed out: one more batch warns at once", "FabricBatchesTimingOut", warning, none, [(Series("fabric_batches", "a", Batches, TimedOut), "0x8 1x7"), (Series("fabric_batches", "b", Batches, TimedOut), "2x15")]);
-        yield return new("timed out: 15 more batches is critical", "FabricBatchesTimingOut", both, none, [(Series("fabric_batches", "a", Batches, TimedOut), "0x8 15x7")]);
+        // Timed-out batches: timeouts counted in the window, all silos together. The gauge of active
+        // timed-out batches, which an older rule read, grows when such batches are reactivated too.
+        const string TimedOut = "fabric_batches_timed_out_total";
+        yield return new("timed out: none in the window is quiet, though timed-out batches were reactivated", "FabricBatchesTimingOut", [], none,
+            [(Series(TimedOut, "a", Batches), "2x15"), (Series(TimedOut, "b", Batches), "0x15"), (Series("fabric_batches", "a", Batches, "status=\"timed_out\""), "0x8 3x7")]);
+        yield return new("timed out: one timeout warns at once", "FabricBatchesTimingOut", warning, none, [(Series(TimedOut, "a", Batches), "0x8 1x7"), (Series(TimedOut, "b", Batches), "2x15")]);
+        yield return new("timed out: the first timeout of a new silo warns", "FabricBatchesTimingOut", warning, none, [(Series(TimedOut, "b", Batches), "_x8 1x7")]);
+        yield return new("timed out: 6 in the window warn but are not critical", "FabricBatchesTimingOut", warning, none, [(Series(TimedOut, "a", Batches), "0x8 6x7")]);
+        yield return new("timed out: 8 + 7 on two silos are critical", "FabricBatchesTimingOut", both, none, [(Series(TimedOut, "a", Batches), "0x8 8x7"), (Series(TimedOut, "b", Batches), "0x8 7x7")]);
 
         // Refused content: events in the window, a series that appears with its first event included.
         const string Assignments = "fabric_batch_assignments_total";

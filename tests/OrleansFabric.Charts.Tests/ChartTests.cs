@@ -512,8 +512,8 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [Theory]
     [InlineData("FabricTurnDurationHigh", "warning", 10, "fabric_turn_duration_seconds_bucket")]
     [InlineData("FabricTurnDurationHigh", "critical", 25, "fabric_turn_duration_seconds_bucket")]
-    [InlineData("FabricSessionQueueDeep", "warning", 10, "max by (tenant, channel) (fabric_session_queue_depth")]
-    [InlineData("FabricSessionQueueDeep", "critical", 50, "max by (tenant, channel) (fabric_session_queue_depth")]
+    [InlineData("FabricSessionQueueDeep", "warning", 10, "max by (tenant, channel) (fabric_session_queue_depth_max{")]
+    [InlineData("FabricSessionQueueDeep", "critical", 50, "max by (tenant, channel) (fabric_session_queue_depth_max{")]
     [InlineData("FabricTurnFailureRateHigh", "warning", 0.01, "status=\"failed\"")]
     [InlineData("FabricTurnFailureRateHigh", "critical", 0.05, "status=\"failed\"")]
     [InlineData("FabricTurnCancelledRateHigh", "warning", 0.10, "status=\"cancelled\"")]
@@ -524,8 +524,8 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
     [InlineData("FabricMessageResponseSlow", "critical", 30, "histogram_quantile(0.99, sum by (channel, le) (rate(fabric_message_response_seconds_bucket")]
     [InlineData("FabricBrainBacklogHigh", "warning", 100, "sum(fabric_brain_calls_waiting")]
     [InlineData("FabricBrainBacklogHigh", "critical", 500, "sum(fabric_brain_calls_waiting")]
-    [InlineData("FabricBatchesTimingOut", "warning", 0, "status=\"timed_out\"")]
-    [InlineData("FabricBatchesTimingOut", "critical", 10, "status=\"timed_out\"")]
+    [InlineData("FabricBatchesTimingOut", "warning", 0, "increase(fabric_batches_timed_out_total{")]
+    [InlineData("FabricBatchesTimingOut", "critical", 10, "increase(fabric_batches_timed_out_total{")]
     [InlineData("FabricBatchAssignmentsRefused", "warning", 0, "outcome=~\"no_slot_available|batch_closed\"")]
     [InlineData("FabricBatchAssignmentsRefused", "critical", 20, "outcome=~\"no_slot_available|batch_closed\"")]
     [InlineData("FabricWebhookDeadLetters", "warning", 0, "sum by (kind) (")]
@@ -581,14 +581,14 @@ public sealed partial class ChartTests(HelmFixture helm) : IClassFixture<HelmFix
         var used = MetricName().Matches(expressions).Select(match => match.Value).Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.Equal(
             [
-                "fabric_batch_assignments_total", "fabric_batches", "fabric_brain_calls_waiting", "fabric_message_response_seconds_bucket",
-                "fabric_session_oldest_pending_seconds", "fabric_session_queue_depth", "fabric_storage_write_duration_seconds_bucket",
+                "fabric_batch_assignments_total", "fabric_batches_timed_out_total", "fabric_brain_calls_waiting", "fabric_message_response_seconds_bucket",
+                "fabric_session_oldest_pending_seconds", "fabric_session_queue_depth_max", "fabric_storage_write_duration_seconds_bucket",
                 "fabric_storage_write_errors_total", "fabric_turn_duration_seconds_bucket", "fabric_turns_total",
                 "fabric_webhook_dead_lettered_total", "orleans_storage_write_errors_total", "orleans_storage_write_latency_milliseconds_bucket",
             ],
             used);
-        // Per session: the largest series, never a sum over a tenant's sessions.
-        Assert.DoesNotContain("sum by (tenant, channel) (fabric_session_queue_depth", expressions, StringComparison.Ordinal);
+        // Per session: the deepest session's queue, never a sum over a tenant's sessions.
+        Assert.DoesNotContain("fabric_session_queue_depth{", expressions, StringComparison.Ordinal);
         // The turn statuses of the API (GET /v1/sessions/{key}/turns).
         Assert.Contains("status=\"failed\"", expressions, StringComparison.Ordinal);
         Assert.Contains("status=\"cancelled\"", expressions, StringComparison.Ordinal);

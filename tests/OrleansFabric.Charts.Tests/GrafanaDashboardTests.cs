@@ -12,7 +12,7 @@ public sealed partial class GrafanaDashboardTests(HelmFixture helm) : IClassFixt
     /// Families the dashboard reads beyond those of the alerts; ContainerImageTests finds each in
     /// a published silo's /metrics.
     /// </summary>
-    internal static readonly string[] s_familiesBeyondAlerts = ["orleans_consistent_ring_size", "orleans_catalog_activations", "fabric_batch_slots"];
+    internal static readonly string[] s_familiesBeyondAlerts = ["orleans_consistent_ring_size", "orleans_catalog_activations", "fabric_session_queue_depth", "fabric_batches", "fabric_batch_slots"];
 
     /// <summary>What the silo's /dashboard page shows: silos, activations, queues, turns, latency, batches and slots, brain backlog.</summary>
     private static readonly string[] s_pageFigures =
@@ -68,6 +68,9 @@ public sealed partial class GrafanaDashboardTests(HelmFixture helm) : IClassFixt
 
         Assert.Empty(families.Except([.. alerts, .. s_familiesBeyondAlerts], StringComparer.Ordinal));
         Assert.Empty(s_pageFigures.Except(families, StringComparer.Ordinal));
+
+        // Queue depth as the alert reads it, per session, besides the page's sum of the sessions.
+        Assert.Contains("fabric_session_queue_depth_max", families);
     }
 
     [Fact]

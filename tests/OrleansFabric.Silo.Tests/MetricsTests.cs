@@ -8,6 +8,9 @@ namespace OrleansFabric.Silo.Tests;
 [Collection(RunsAlone.Name)]
 public sealed class MetricsTests
 {
+    /// <summary>The values of the status label of <c>fabric_batches</c> and <c>fabric_batch_slots</c>.</summary>
+    private static readonly string[] s_batchStatuses = ["collecting", "completed", "timed_out"];
+
     [Fact]
     public async Task Metrics_expose_Orleans_runtime_and_fabric_series_in_the_Prometheus_text_format_and_pass_promtool_check_metrics()
     {
@@ -71,10 +74,17 @@ public sealed class MetricsTests
         Assert.Contains("# TYPE fabric_batch_assignments_total counter\n", fresh, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_batch_validation_failures_total counter\n", fresh, StringComparison.Ordinal);
         Assert.Contains("# TYPE fabric_webhook_dead_lettered_total counter\n", fresh, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_batches_timed_out_total counter\n", fresh, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_batches gauge\n", fresh, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fabric_batch_slots gauge\n", fresh, StringComparison.Ordinal);
         Assert.All(assignments, outcome => Assert.Equal(0, Labelled(fresh, "fabric_batch_assignments_total", "outcome", outcome)));
         Assert.All(failures, outcome => Assert.Equal(0, Labelled(fresh, "fabric_batch_validation_failures_total", "outcome", outcome)));
         Assert.Equal(0, Labelled(fresh, "fabric_webhook_dead_lettered_total", "kind", "session"));
         Assert.Equal(0, Labelled(fresh, "fabric_webhook_dead_lettered_total", "kind", "batch"));
+        Assert.Equal(0, Value(Assert.Single(Series(fresh, "fabric_batches_timed_out_total"))));
+        Assert.Equal([0, 0, 0], s_batchStatuses.Select(status => Labelled(fresh, "fabric_batches", "status", status)));
+        Assert.Equal(s_batchStatuses.Length * 3, Series(fresh, "fabric_batch_slots").Length);
+        Assert.All(Series(fresh, "fabric_batch_slots"), line => Assert.Equal(0, Value(line)));
         await Promtool.AssertAcceptsAsync(Families(fresh, "fabric_"));
 
         using var registered = await silo.PutAsync("/v1/batches/m1", "{\"expected_essay_ids\":[\"e1\",\"e2\"]}");
@@ -92,6 +102,10 @@ public sealed class MetricsTests
         var counted = await ScrapeUntilAsync(silo, text => Labelled(text, "fabric_batch_validation_failures_total", "outcome", "batch_closed") == 1);
         Assert.Equal([1, 1, 1, 0], assignments.Select(outcome => Labelled(counted, "fabric_batch_assignments_total", "outcome", outcome)));
         Assert.Equal([1, 1, 1], failures.Select(outcome => Labelled(counted, "fabric_batch_validation_failures_total", "outcome", outcome)));
+
+        // The batch completed (one essay in, one failed): no timeout.
+        Assert.Equal([0, 1, 0], s_batchStatuses.Select(status => Labelled(counted, "fabric_batches", "status", status)));
+        Assert.Equal(0, Value(Assert.Single(Series(counted, "fabric_batches_timed_out_total"))));
     }
 
     private static async Task<string> ScrapeUntilAsync(RunningSilo silo, Func<string, bool> condition)
@@ -119,7 +133,7 @@ public sealed class MetricsTests
         Value(Assert.Single(Series(text, name), line => line.Contains($"{label}=\"{value}\"", StringComparison.Ordinal)));
 
     /// <summary>The sample lines of metric <paramref name="name"/> (exactly that name, any labels).</summary>
-    private static string[] Series(string text, string name) =>
+    internal static string[] Series(string text, string name) =>
         [.. text.Split('\n').Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))];
 
     /// <summary>The metric families of <paramref name="text"/> whose names start with <paramref name="prefix"/>, comments included.</summary>
@@ -134,7 +148,7 @@ public sealed class MetricsTests
     }
 
     /// <summary>The value of a sample line (the field after the labels; a timestamp may follow).</summary>
-    private static double Value(string line)
+    internal static double Value(string line)
     {
         var afterLabels = line[(line.LastIndexOf('}') + 1)..].Trim();
         return double.Parse(afterLabels.Split(' ')[0], CultureInfo.InvariantCulture);

@@ -24,6 +24,15 @@ public sealed class TraceAndStartupMetricsTests
         Assert.Contains("# TYPE fabric_brain_circuit_open gauge\n", text, StringComparison.Ordinal);
         Assert.Contains(text.Split('\n'), line => line.StartsWith("fabric_brain_circuit_open", StringComparison.Ordinal) && line.Split(' ')[1] == "0");
         Assert.Contains(text.Split('\n'), line => line.StartsWith("fabric_turns_total{", StringComparison.Ordinal) && line.Split(' ')[1] == "0");
+
+        // The queue gauges report one zero without tenant, channel or strategy while no session waits.
+        foreach (var gauge in (string[])["fabric_session_queue_depth", "fabric_session_queue_depth_max", "fabric_session_oldest_pending_seconds"])
+        {
+            Assert.Contains($"# TYPE {gauge} gauge\n", text, StringComparison.Ordinal);
+            var series = Assert.Single(MetricsTests.Series(text, gauge));
+            Assert.DoesNotContain("tenant=", series, StringComparison.Ordinal);
+            Assert.Equal(0, MetricsTests.Value(series));
+        }
     }
 
     [Fact]
