@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.TestKit;
+
 namespace OrleansFabric.Batches.Tests;
 
 /// <summary><c>fabric_batches_timed_out_total</c> on a silo of its own: zero from start-up, one per batch timeout.</summary>
@@ -34,6 +37,10 @@ public sealed class BatchMetricsTests(BatchesCluster cluster) : IClassFixture<Ba
         Assert.Equal(1, TimedOut());
     }
 
-    private long TimedOut() =>
-        BatchCounterReader.Read(cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress), TimedOutTotal);
+    private long TimedOut()
+    {
+        var silo = cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress);
+        _ = silo.GetRequiredService<BatchMetrics>();
+        return InstrumentReader.Read(silo, BatchMetrics.MeterName, TimedOutTotal, labels => labels.Count == 0);
+    }
 }

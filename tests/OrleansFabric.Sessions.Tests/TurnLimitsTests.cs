@@ -206,15 +206,19 @@ public sealed class TurnLimitsTests(TurnLimitsCluster cluster) : IClassFixture<T
     }
 }
 
-/// <summary>Queue, at most two brain calls at once on the silo, one brain for every session that thinks one second of the fake clock.</summary>
-public sealed class CappedBrainCluster : SessionCluster
+/// <summary>A cluster whose one brain, for every session, thinks one second of the fake clock.</summary>
+public abstract class TimedBrainCluster : SessionCluster
 {
     private TimedBrain? _brain;
 
     public override IBrain? SharedBrain => _brain ??= new TimedBrain(Time);
 
     public TimedBrain Timed => (TimedBrain)SharedBrain!;
+}
 
+/// <summary>Queue, at most two brain calls at once on the silo, one brain for every session that thinks one second of the fake clock.</summary>
+public sealed class CappedBrainCluster : TimedBrainCluster
+{
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         ["Fabric:Sessions:DefaultStrategy"] = "queue",
@@ -299,14 +303,8 @@ public sealed class BrainCapTests(CappedBrainCluster cluster) : IClassFixture<Ca
 }
 
 /// <summary>As <see cref="CappedBrainCluster"/>, with a 500 ms aggregation window (whatsapp aggregates).</summary>
-public sealed class CappedAggregatingCluster : SessionCluster
+public sealed class CappedAggregatingCluster : TimedBrainCluster
 {
-    private TimedBrain? _brain;
-
-    public override IBrain? SharedBrain => _brain ??= new TimedBrain(Time);
-
-    public TimedBrain Timed => (TimedBrain)SharedBrain!;
-
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         ["Fabric:Sessions:DefaultStrategy"] = "queue",
