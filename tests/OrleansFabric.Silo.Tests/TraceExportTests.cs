@@ -40,6 +40,7 @@ public sealed class TraceExportTests
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var request = await fake.NextRequestAsync();
         request.Reply("hello");
+        await silo.GetUntilAsync("/v1/sessions/t1%3Aa%3Atraced%3Acustom/turns", json => json.GetArrayLength() == 1, "the turn");
 
         Assert.Equal(traceId.ToHexString(), request.TraceId);
     }
