@@ -17,4 +17,11 @@ public static class GrainCallTrace
     public static string? TraceParent() =>
         Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id
         : RequestContext.Get(RequestContextKey) as string;
+
+    /// <summary>
+    /// The trace id of <paramref name="traceParent"/> (a W3C traceparent) in hex, for the
+    /// <c>TraceId</c> of log lines about the work it traces; empty when there is none.
+    /// </summary>
+    public static string TraceId(string? traceParent) =>
+        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context.TraceId.ToHexString() : string.Empty;
 }

@@ -150,7 +150,7 @@ public sealed partial class SessionGrain(
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             // Not committed: the messages are still pending in the stored state.
-            LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId);
+            LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId, turn.TraceId);
         }
     }
 
@@ -193,7 +193,7 @@ public sealed partial class SessionGrain(
         switch (_strategy)
         {
             case SessionStrategy.Supersede when _running is not null:
-                LogSuperseding(logger, _sessionKey, _running.TurnId);
+                LogSuperseding(logger, _sessionKey, _running.TurnId, _running.TraceId);
                 _running.Controller.RequestCancel();
                 break;
             default:
@@ -348,7 +348,7 @@ public sealed partial class SessionGrain(
                 {
                     // The call could not be sent (the silo stops): the turn's messages are still
                     // pending in the stored state, and the next activation runs them.
-                    LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId);
+                    LogOutcomeLost(logger, exception, _sessionKey, turn.TurnId, turn.TraceId);
                 }
             },
             CancellationToken.None);
@@ -610,7 +610,7 @@ public sealed partial class SessionGrain(
         }
 
         /// <summary>The trace id, for log lines (empty without a trace).</summary>
-        public string TraceId { get; } = traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context.TraceId.ToHexString() : string.Empty;
+        public string TraceId { get; } = GrainCallTrace.TraceId(traceParent);
 
         /// <summary>The brain-call queue orders turns by this.</summary>
         public DateTimeOffset FirstMessageAt => Covered[0].ReceivedAt;
@@ -639,14 +639,14 @@ public sealed partial class SessionGrain(
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Session {SessionKey} ended turn {TurnId}: {Status} (trace {TraceId})")]
     private static partial void LogTurnEnded(ILogger logger, string sessionKey, string turnId, string status, string traceId);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Session {SessionKey}: a new message supersedes turn {TurnId}")]
-    private static partial void LogSuperseding(ILogger logger, string sessionKey, string turnId);
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Debug, Message = "Session {SessionKey}: a new message supersedes turn {TurnId} (trace {TraceId})")]
+    private static partial void LogSuperseding(ILogger logger, string sessionKey, string turnId, string traceId);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Session {SessionKey}: brain attempt {Attempt} failed; retrying (trace {TraceId})")]
     private static partial void LogBrainRetry(ILogger logger, Exception exception, string sessionKey, int attempt, string traceId);
 
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Debug, Message = "Session {SessionKey}: the outcome of turn {TurnId} could not be handed back; the next activation runs the turn again")]
-    private static partial void LogOutcomeLost(ILogger logger, Exception exception, string sessionKey, string turnId);
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Debug, Message = "Session {SessionKey}: the outcome of turn {TurnId} could not be handed back; the next activation runs the turn again (trace {TraceId})")]
+    private static partial void LogOutcomeLost(ILogger logger, Exception exception, string sessionKey, string turnId, string traceId);
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Session {SessionKey}: an effect of turn {TurnId} could not be journaled when it happened; it is kept with the turn's outcome (trace {TraceId})")]
     private static partial void LogEffectNotRecorded(ILogger logger, Exception exception, string sessionKey, string turnId, string traceId);

@@ -62,6 +62,26 @@ public sealed class DeadLetterTests(DeadLetterCluster cluster) : IClassFixture<D
         Assert.Single((await session.GetTurnsAsync(0))!);
     }
 
+    [Fact]
+    public async Task The_log_lines_of_an_answer_given_up_carry_the_trace_of_its_message()
+    {
+        using var tracing = MessageTrace.Listen();
+        var key = Key("dead-letter-traced");
+        var brain = cluster.Brain(key);
+        var webhook = cluster.Webhook(key);
+        webhook.FailNext = 2;
+        var session = cluster.Session(key);
+        var trace = await MessageTrace.SubmitAsync(session, Message("m1", "one"));
+        (await brain.NextCallAsync()).Answer("r1");
+        await webhook.NextAttemptAsync();
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 1, "the first failure recorded");
+        cluster.Time.Advance(TimeSpan.FromSeconds(1));
+        await webhook.NextAttemptAsync();
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.DeadLettered == 1, "the dead letter recorded");
+
+        cluster.Logs.AssertSessionLinesCarry(key, trace, 1401, 1403, 6001, 6002);
+    }
+
     private long DeadLettered() =>
         DeadLetterMeter.Read(cluster.Cluster.GetSiloServiceProvider(cluster.Cluster.Primary!.SiloAddress), "session");
 }

@@ -12,6 +12,28 @@ public sealed class LogCapture : ILoggerProvider
     /// <summary>Every entry so far.</summary>
     public IReadOnlyCollection<LogEntry> Entries => _entries;
 
+    /// <summary>
+    /// The entries about session <paramref name="sessionKey"/>: the session grain's (its
+    /// <c>SessionKey</c>) and its webhook outbox's (its <c>Grain</c>, the grain id).
+    /// </summary>
+    public IReadOnlyList<LogEntry> OfSession(string sessionKey) =>
+    [
+        .. _entries.Where(entry => Equals(entry.Values.GetValueOrDefault("SessionKey"), sessionKey)
+            || (entry.Values.GetValueOrDefault("Grain") is string grain && grain.EndsWith("/" + sessionKey, StringComparison.Ordinal))),
+    ];
+
+    /// <summary>
+    /// Asserts that the entries about session <paramref name="sessionKey"/> are of exactly the
+    /// events <paramref name="eventIds"/> (each at least once), and that every one of them carries
+    /// <paramref name="traceId"/> as its <c>TraceId</c>.
+    /// </summary>
+    public void AssertSessionLinesCarry(string sessionKey, ActivityTraceId traceId, params int[] eventIds)
+    {
+        var lines = OfSession(sessionKey);
+        Assert.Equal(eventIds.Order(), lines.Select(line => line.EventId).Distinct().Order());
+        Assert.All(lines, line => Assert.Equal((line.EventId, traceId.ToHexString()), (line.EventId, line.Values.GetValueOrDefault("TraceId") as string)));
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()

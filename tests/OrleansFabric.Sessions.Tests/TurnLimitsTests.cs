@@ -199,9 +199,9 @@ public sealed class TurnLimitsTests(TurnLimitsCluster cluster) : IClassFixture<T
 
         Assert.Equal(traceId, call.Activity?.TraceId);
         var turnId = (await session.GetTurnsAsync(0))!.Single().TurnId;
-        var turnLines = cluster.Logs.Entries.Where(entry => entry.EventId is 6001 or 6002 && Equals(entry.Values.GetValueOrDefault("TurnId"), turnId)).ToList();
-        Assert.Equal(2, turnLines.Count);
-        Assert.All(turnLines, line => Assert.Equal(traceId.ToHexString(), line.Values["TraceId"]));
+        var turnLines = cluster.Logs.OfSession(key);
+        Assert.Equal([6001, 6002], turnLines.Select(line => line.EventId).Order());
+        Assert.All(turnLines, line => Assert.Equal((turnId, traceId.ToHexString()), (line.Values["TurnId"] as string, line.Values["TraceId"] as string)));
         Assert.Equal(traceId.ToHexString(), turnLines.Single(line => line.EventId == 6001).ActivityTraceId);
     }
 }

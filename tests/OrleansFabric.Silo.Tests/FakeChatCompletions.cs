@@ -44,7 +44,8 @@ internal sealed class FakeChatCompletions : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        var request = new ChatRequest(body.RootElement.Clone(), context.Request.Headers.Authorization.ToString());
+        var traceParent = context.Request.Headers.TryGetValue("traceparent", out var header) ? header.ToString() : null;
+        var request = new ChatRequest(body.RootElement.Clone(), context.Request.Headers.Authorization.ToString(), traceParent);
         context.RequestAborted.Register(() => request.Aborted.TrySetResult());
         _requests.Writer.TryWrite(request);
         try
@@ -61,9 +62,12 @@ internal sealed class FakeChatCompletions : IAsyncDisposable
     }
 }
 
-/// <summary>One request to <see cref="FakeChatCompletions"/>.</summary>
-internal sealed record ChatRequest(JsonElement Body, string Authorization)
+/// <summary>One request to <see cref="FakeChatCompletions"/> (with its <c>traceparent</c> header, if any).</summary>
+internal sealed record ChatRequest(JsonElement Body, string Authorization, string? TraceParent = null)
 {
+    /// <summary>The trace id of <see cref="TraceParent"/>; null without a valid one.</summary>
+    public string? TraceId => TraceParent is { } header && System.Diagnostics.ActivityContext.TryParse(header, null, out var context) ? context.TraceId.ToHexString() : null;
+
     public TaskCompletionSource<(int Status, string Json)> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource Aborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -27,6 +27,17 @@ internal static class Http
     public static Task<HttpResponseMessage> PostAsync(this RunningSilo silo, string path, string json, string? key = null) =>
         silo.SendAsync(HttpMethod.Post, path, json, key);
 
+    /// <summary>POSTs <paramref name="json"/> with a <c>traceparent</c> of trace <paramref name="traceId"/> (sampled), as a traced client would.</summary>
+    public static async Task<HttpResponseMessage> PostInTraceAsync(this RunningSilo silo, string path, string json, ActivityTraceId traceId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        return await silo.Client.SendAsync(request);
+    }
+
     public static Task<HttpResponseMessage> PutAsync(this RunningSilo silo, string path, string json, string? key = null) =>
         silo.SendAsync(HttpMethod.Put, path, json, key);
 

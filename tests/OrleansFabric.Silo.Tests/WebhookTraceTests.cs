@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using OrleansFabric.TestKit;
 
@@ -29,7 +28,7 @@ public sealed class WebhookTraceTests
             configure: builder => FakeClock.AddTo(builder, clock));
         var traceId = ActivityTraceId.CreateRandom();
 
-        using var accepted = await PostInTraceAsync(silo, "/v1/messages", """{"message_id":"m1","tenant_id":"t1","agent_id":"a","interlocutor_id":"traced","channel":"custom","text":"hi"}""", traceId);
+        using var accepted = await silo.PostInTraceAsync("/v1/messages", """{"message_id":"m1","tenant_id":"t1","agent_id":"a","interlocutor_id":"traced","channel":"custom","text":"hi"}""", traceId);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var failed = await receiver.NextAsync();
         await silo.GetUntilAsync(Session, json => json.GetProperty("delivery").GetProperty("attempts").GetInt32() == 1, "the failure recorded");
@@ -53,7 +52,7 @@ public sealed class WebhookTraceTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var traceId = ActivityTraceId.CreateRandom();
 
-        using var completing = await PostInTraceAsync(silo, "/v1/batches/traced/content", """{"text_storage_id":"ts-1"}""", traceId);
+        using var completing = await silo.PostInTraceAsync("/v1/batches/traced/content", """{"text_storage_id":"ts-1"}""", traceId);
         Assert.Equal(HttpStatusCode.OK, completing.StatusCode);
         var failed = await receiver.NextAsync();
         await silo.GetUntilAsync("/v1/batches/traced", json => json.GetProperty("delivery").GetProperty("attempts").GetInt32() == 1, "the failure recorded");
@@ -62,16 +61,5 @@ public sealed class WebhookTraceTests
 
         Assert.Equal((502, 200), (failed.Answered, delivered.Answered));
         Assert.Equal([traceId.ToHexString(), traceId.ToHexString()], new[] { failed, delivered }.Select(request => request.TraceId));
-    }
-
-    /// <summary>POSTs <paramref name="json"/> with a <c>traceparent</c> of trace <paramref name="traceId"/>, as a traced client would.</summary>
-    private static async Task<HttpResponseMessage> PostInTraceAsync(RunningSilo silo, string path, string json, ActivityTraceId traceId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-        return await silo.Client.SendAsync(request);
     }
 }

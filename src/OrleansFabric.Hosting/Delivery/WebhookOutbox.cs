@@ -15,7 +15,8 @@ namespace OrleansFabric.Hosting.Delivery;
 /// many attempts (in this activation) is dead-lettered: removed from the outbox in a state write,
 /// counted in the persisted state and in <see cref="WebhookMetrics"/>, logged, and the next
 /// message goes; the grain keeps it in its own history. Each attempt runs in a span that
-/// continues the trace the message was added with (<see cref="WebhookTelemetry"/>). A durable reminder (<see cref="ReminderName"/>) exists while messages are
+/// continues the trace the message was added with (<see cref="WebhookTelemetry"/>), and the log
+/// lines about a message carry that trace's id (<c>TraceId</c>). A durable reminder (<see cref="ReminderName"/>) exists while messages are
 /// pending, so delivery resumes on whichever silo holds the grain after a crash.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its life is the activation's: Stop() cancels the token source, which holds no timer or handle to release.")]
@@ -187,7 +188,8 @@ public sealed partial class WebhookOutbox
                 {
                     // The grain could not be told (it is moving or its silo is stopping); the
                     // message is still in its stored outbox and its next activation sends it again.
-                    LogReportLost(_logger, exception, message.Seq);
+                    var traceId = GrainCallTrace.TraceId(message.TraceParent);
+                    LogReportLost(_logger, exception, message.Seq, traceId);
                 }
             },
             CancellationToken.None);
@@ -217,7 +219,7 @@ public sealed partial class WebhookOutbox
                 _options.InitialBackoffMs * Math.Pow(2, Math.Min(_attempts - 1, 30)),
                 _options.MaxBackoffSeconds * 1000.0));
             _nextAttemptAt = _time.GetUtcNow() + backoff;
-            LogAttemptFailed(_logger, _grain.GetGrainId().ToString(), seq, _attempts, backoff.TotalMilliseconds, error);
+            LogAttemptFailed(_logger, _grain.GetGrainId().ToString(), seq, _attempts, backoff.TotalMilliseconds, error, TraceIdOf(state, seq));
             _retryTimer = _grain.RegisterGrainTimer(
                 () =>
                 {
@@ -310,10 +312,11 @@ public sealed partial class WebhookOutbox
             return;
         }
 
+        var traceId = TraceIdOf(state, seq);
         _change(new OutboxDeadLettered(seq));
         await _persist(CancellationToken.None);
         _metrics.CountDeadLettered(_kind);
-        LogDeadLettered(_logger, _grain.GetGrainId().ToString(), seq, attempts, error);
+        LogDeadLettered(_logger, _grain.GetGrainId().ToString(), seq, attempts, error, traceId);
         if (state.Messages.Count == 0)
         {
             await ForgetWakeUpAsync();
@@ -350,6 +353,10 @@ public sealed partial class WebhookOutbox
         return error;
     }
 
+    /// <summary>The trace id of message <paramref name="seq"/> (the oldest, being delivered), for log lines; empty without a trace.</summary>
+    private static string TraceIdOf(WebhookOutboxState state, long seq) =>
+        GrainCallTrace.TraceId(state.Messages.Count > 0 && state.Messages[0].Seq == seq ? state.Messages[0].TraceParent : null);
+
     private async Task ForgetWakeUpAsync()
     {
         if (!_wakeUpRegistered)
@@ -365,12 +372,12 @@ public sealed partial class WebhookOutbox
         _wakeUpRegistered = false;
     }
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} failed (attempt {Attempt}); next attempt in {BackoffMs} ms: {Error}")]
-    private static partial void LogAttemptFailed(ILogger logger, string grain, long seq, int attempt, double backoffMs, string error);
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} failed (attempt {Attempt}); next attempt in {BackoffMs} ms: {Error} (trace {TraceId})")]
+    private static partial void LogAttemptFailed(ILogger logger, string grain, long seq, int attempt, double backoffMs, string error, string traceId);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} dead-lettered after {Attempts} failed attempts; moving on to the next message. Last error: {Error}")]
-    private static partial void LogDeadLettered(ILogger logger, string grain, long seq, int attempts, string error);
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Webhook delivery of {Grain} seq {Seq} dead-lettered after {Attempts} failed attempts; moving on to the next message. Last error: {Error} (trace {TraceId})")]
+    private static partial void LogDeadLettered(ILogger logger, string grain, long seq, int attempts, string error, string traceId);
 
-    [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "The outcome of webhook delivery seq {Seq} could not be reported to its grain; its next activation sends it again")]
-    private static partial void LogReportLost(ILogger logger, Exception exception, long seq);
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "The outcome of webhook delivery seq {Seq} could not be reported to its grain; its next activation sends it again (trace {TraceId})")]
+    private static partial void LogReportLost(ILogger logger, Exception exception, long seq, string traceId);
 }
