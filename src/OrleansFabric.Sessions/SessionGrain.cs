@@ -15,6 +15,8 @@ namespace OrleansFabric.Sessions;
 /// the grain's scheduler; its outcome comes back as a grain call
 /// (<see cref="ISessionTurnGrain.TurnEndedAsync"/>) that commits, in one state write, the turn
 /// record, the removal of the answered messages from the queue, the history and the outbox.
+/// What a brain's non-cancellable section returns is journaled as soon as the section ends
+/// (<see cref="ISessionTurnGrain.EffectRecordedAsync"/>), so no later turn repeats it.
 /// Nothing here waits on a lock: a busy session only ever queues, aggregates or supersedes.
 /// Brain calls pass the silo's <see cref="BrainCircuitBreaker"/> and <see cref="BrainGate"/>, and each attempt has a deadline
 /// (<c>Sessions:TurnTimeoutSeconds</c>) on the grains' clock. A turn runs in a span that
@@ -312,10 +314,10 @@ public sealed partial class SessionGrain(
         // Made per turn rather than kept (an idle session needs no reference to itself), from
         // types resolved once: AsReference would resolve the interface type by reflection each time.
         var self = turns.Get(_sessionKey);
-        var turnId = Guid.NewGuid().ToString("N");
+        // Each effect of the turn's non-cancellable sections is journaled when its section ends.
         RunningTurn? running = null;
         var controller = new TurnController(effect => RecordEffectAsync(self, running!, effect));
-        var turn = running = new RunningTurn(turnId, covered, time.GetUtcNow(), controller, traceParent);
+        var turn = running = new RunningTurn(Guid.NewGuid().ToString("N"), covered, time.GetUtcNow(), controller, traceParent);
         var input = new BrainInput(
             _key,
             [.. covered.Select(pending => pending.Message)],
