@@ -49,11 +49,13 @@ public sealed partial class SessionGrain(
     private SessionMetrics.SessionGauge _queue = null!;
 
     /// <summary>
-    /// A message was accepted since the resume reminder last ticked. A session that is still
-    /// in conversation keeps its reminder at an idle tick: dropping it and registering it again
-    /// with the next message would cost two reminder-table writes per reminder period.
+    /// When this activation last accepted a message (UTC ticks of the grains' clock; 0: none). A
+    /// session that is still in conversation keeps its resume reminder at an idle tick: dropping
+    /// it and registering it again with the next message would cost two reminder-table writes per
+    /// reminder period. Quiet means no message for a whole period, measured on the clock rather
+    /// than counted in ticks: a tick delivered late can be followed at once by the next one.
     /// </summary>
-    private bool _acceptedSinceTick;
+    private long _lastAcceptedTicks;
 
     /// <summary>
     /// Made on first need (<see cref="Outbox"/>): with no webhook configured, or nothing committed
@@ -189,7 +191,7 @@ public sealed partial class SessionGrain(
         var traceParent = message.TraceParent ?? GrainCallTrace.TraceParent();
         Session.Accept(new PendingMessage(message.TraceParent is null ? message : message with { TraceParent = null }, time.GetUtcNow(), traceParent));
         await WriteAsync(cancellationToken);
-        _acceptedSinceTick = true;
+        _lastAcceptedTicks = time.GetUtcNow().UtcTicks;
         ReportQueue();
 
         switch (_strategy)
@@ -257,11 +259,10 @@ public sealed partial class SessionGrain(
             return;
         }
 
-        var acceptedSinceTick = _acceptedSinceTick;
-        _acceptedSinceTick = false;
         if (Session.Pending.Count == 0 && _running is null)
         {
-            if (!acceptedSinceTick)
+            var quietFor = time.GetUtcNow().UtcTicks - _lastAcceptedTicks;
+            if (quietFor >= TimeSpan.FromSeconds(Options.ResumeCheckSeconds).Ticks)
             {
                 _resumeRegistered = true; // a tick proves it exists
                 await ForgetResumeAsync();

@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using OrleansFabric.TestKit;
 using static OrleansFabric.Sessions.Tests.Messages;
 
@@ -45,5 +46,26 @@ public sealed class ResumeReminderTests(SessionsCluster cluster) : IClassFixture
         Assert.True(dropped, "the reminder of a quiet session was not dropped");
         Assert.Equal(SubmitOutcome.Accepted, (await session.SubmitAsync(Message("m11", "back"))).Outcome);
         Assert.NotNull(await cluster.Reminders.ReadRow(session.GetGrainId(), "resume"));
+    }
+
+    [Fact]
+    public async Task Two_ticks_in_a_row_within_a_period_of_the_last_message_keep_the_reminder()
+    {
+        var key = Key("reminder-late-tick");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        await session.SubmitAsync(Message("m1", "hi"));
+        (await brain.NextCallAsync()).Answer("hello");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.Status == "idle", "the answer");
+        var registered = (await cluster.Reminders.ReadRow(session.GetGrainId(), "resume"))!.ETag;
+
+        // A tick delivered late, and the next one at once: the session spoke 2 s ago.
+        cluster.Time.Advance(TimeSpan.FromSeconds(2));
+        var now = cluster.Time.GetUtcNow().UtcDateTime;
+        var tick = new TickStatus(now, TimeSpan.FromSeconds(10), now);
+        await session.AsReference<IRemindable>().ReceiveReminder("resume", tick);
+        await session.AsReference<IRemindable>().ReceiveReminder("resume", tick);
+
+        Assert.Equal(registered, (await cluster.Reminders.ReadRow(session.GetGrainId(), "resume"))?.ETag);
     }
 }
