@@ -463,7 +463,16 @@ public sealed partial class SessionGrain(
         }
 
         Session.RecordEffect(turnId, effect);
-        await WriteAsync(CancellationToken.None);
+        try
+        {
+            await WriteAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The write failed and the activation is dropped (WriteAsync), but the effect is in its
+            // state and goes with its next write: the turn's commit as it deactivates. So it counts
+            // as recorded here, and that commit does not carry it a second time.
+        }
     }
 
     /// <summary>

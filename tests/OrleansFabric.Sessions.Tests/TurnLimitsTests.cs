@@ -380,6 +380,33 @@ public sealed class EffectJournalTests(FlakyStorageCluster cluster) : IClassFixt
         await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the turn");
         Assert.Empty(cluster.Storage!.Stored<SessionState>(grain, "session", serializer)!.CarriedEffects);
     }
+
+    [Fact]
+    public async Task An_effect_whose_write_failed_is_stored_once_by_the_commit_of_the_ending_activation()
+    {
+        var key = Key("effect-write-failed");
+        var brain = cluster.Brain(key);
+        var session = cluster.Session(key);
+        var grain = session.GetGrainId();
+        var serializer = cluster.Cluster.Client.ServiceProvider.GetRequiredService<Serializer>();
+        await session.SubmitAsync(Message("m1", "pay"));
+        var first = await brain.NextCallAsync();
+
+        // The effect's write fails: the activation ends, and its deactivation commits the cancelled turn.
+        cluster.Storage!.FailNextWrites = 1;
+        await first.Turn.RunNonCancellableAsync(() => Task.FromResult("paid invoice 11"));
+        await Until.TrueAsync(() => Task.FromResult(cluster.Storage.Stored<SessionState>(grain, "session", serializer)!.Turns.Count == 1), "the ending activation's commit");
+
+        var stored = cluster.Storage.Stored<SessionState>(grain, "session", serializer)!;
+        Assert.Equal(["paid invoice 11"], stored.CarriedEffects);
+        Assert.Equal(TurnRecord.Cancelled, stored.Turns.Single().Status);
+        Assert.Equal(["paid invoice 11"], stored.Turns.Single().Effects);
+        Assert.Equal(["m1"], (await session.GetAsync())!.PendingMessageIds);
+        var again = await brain.NextCallAsync();
+        Assert.Equal(["paid invoice 11"], again.Input.PriorEffects);
+        again.Answer("paid");
+        await Until.TrueAsync(async () => (await session.GetAsync())!.TurnsCompleted == 1, "the turn");
+    }
 }
 
 /// <summary>Queue, storage that outlives the silo.</summary>
