@@ -27,7 +27,7 @@ public sealed class TurnController : IDisposable
     /// <summary>
     /// A controller that hands each effect to <paramref name="record"/> as soon as its section
     /// ends, and returns the section's result once <paramref name="record"/> has finished (true:
-    /// the effect is durable; false: it travels with the turn's outcome).
+    /// the session's state holds it; false: it travels with the turn's outcome, <see cref="UnrecordedEffects"/>).
     /// </summary>
     public TurnController(Func<string, Task<bool>> record)
     {
