@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Silo.Tests;
 
@@ -44,8 +45,7 @@ internal sealed class FakeChatCompletions : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-        var traceParent = context.Request.Headers.TryGetValue("traceparent", out var header) ? header.ToString() : null;
-        var request = new ChatRequest(body.RootElement.Clone(), context.Request.Headers.Authorization.ToString(), traceParent);
+        var request = new ChatRequest(body.RootElement.Clone(), context.Request.Headers.Authorization.ToString(), TraceParentHeader.Of(context.Request));
         context.RequestAborted.Register(() => request.Aborted.TrySetResult());
         _requests.Writer.TryWrite(request);
         try
@@ -66,7 +66,7 @@ internal sealed class FakeChatCompletions : IAsyncDisposable
 internal sealed record ChatRequest(JsonElement Body, string Authorization, string? TraceParent = null)
 {
     /// <summary>The trace id of <see cref="TraceParent"/>; null without a valid one.</summary>
-    public string? TraceId => TraceParent is { } header && System.Diagnostics.ActivityContext.TryParse(header, null, out var context) ? context.TraceId.ToHexString() : null;
+    public string? TraceId => TraceParentHeader.TraceId(TraceParent);
 
     public TaskCompletionSource<(int Status, string Json)> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -53,8 +53,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         var status = Statuses.TryDequeue(out var queued) ? queued : StatusCodes.Status200OK;
-        var traceParent = context.Request.Headers.TryGetValue("traceparent", out var header) ? header.ToString() : null;
-        _requests.Writer.TryWrite(new WebhookRequest(context.Request.Headers["Idempotency-Key"].ToString(), context.Request.ContentType, body.RootElement.Clone(), status, traceParent));
+        _requests.Writer.TryWrite(new WebhookRequest(context.Request.Headers["Idempotency-Key"].ToString(), context.Request.ContentType, body.RootElement.Clone(), status, TraceParentHeader.Of(context.Request)));
         context.Response.StatusCode = status;
     }
 }
@@ -63,5 +62,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
 public sealed record WebhookRequest(string IdempotencyKey, string? ContentType, JsonElement Body, int Answered, string? TraceParent = null)
 {
     /// <summary>The trace id of <see cref="TraceParent"/>; null without a valid one.</summary>
-    public string? TraceId => TraceParent is { } header && System.Diagnostics.ActivityContext.TryParse(header, null, out var context) ? context.TraceId.ToHexString() : null;
+    public string? TraceId => TraceParentHeader.TraceId(TraceParent);
 }
