@@ -49,11 +49,7 @@ public sealed class DeadLetterTests(DeadLetterCluster cluster) : IClassFixture<D
         var session = cluster.Session(key);
         await session.SubmitAsync(Message("m1", "one"));
         (await brain.NextCallAsync()).Answer("r1");
-        await webhook.NextAttemptAsync();
-        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 1, "the first failure recorded");
-        cluster.Time.Advance(TimeSpan.FromSeconds(1));
-        await webhook.NextAttemptAsync();
-        await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.DeadLettered == 1, "the dead letter recorded");
+        await FailTwiceUntilDeadLetteredAsync(session, webhook);
 
         await cluster.DeactivateAsync(session);
         var reloaded = (await session.GetAsync())!.Delivery;
@@ -73,13 +69,19 @@ public sealed class DeadLetterTests(DeadLetterCluster cluster) : IClassFixture<D
         var session = cluster.Session(key);
         var trace = await MessageTrace.SubmitAsync(session, Message("m1", "one"));
         (await brain.NextCallAsync()).Answer("r1");
+        await FailTwiceUntilDeadLetteredAsync(session, webhook);
+
+        cluster.Logs.AssertSessionLinesCarry(key, trace, 1401, 1403, 6001, 6002);
+    }
+
+    /// <summary>The webhook refuses the session's first answer twice (its attempts), and it is dead-lettered.</summary>
+    private async Task FailTwiceUntilDeadLetteredAsync(ISessionGrain session, ScriptedWebhook webhook)
+    {
         await webhook.NextAttemptAsync();
         await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.Attempts == 1, "the first failure recorded");
         cluster.Time.Advance(TimeSpan.FromSeconds(1));
         await webhook.NextAttemptAsync();
         await Until.TrueAsync(async () => (await session.GetAsync())!.Delivery.DeadLettered == 1, "the dead letter recorded");
-
-        cluster.Logs.AssertSessionLinesCarry(key, trace, 1401, 1403, 6001, 6002);
     }
 
     private long DeadLettered() =>
