@@ -189,9 +189,10 @@ public sealed partial class SessionGrain(
 
         // The pending message keeps the trace once, beside the message.
         var traceParent = message.TraceParent ?? GrainCallTrace.TraceParent();
-        Session.Accept(new PendingMessage(message.TraceParent is null ? message : message with { TraceParent = null }, time.GetUtcNow(), traceParent));
+        var now = time.GetUtcNow();
+        Session.Accept(new PendingMessage(message.TraceParent is null ? message : message with { TraceParent = null }, now, traceParent));
         await WriteAsync(cancellationToken);
-        _lastAcceptedTicks = time.GetUtcNow().UtcTicks;
+        _lastAcceptedTicks = now.UtcTicks;
         ReportQueue();
 
         switch (_strategy)
