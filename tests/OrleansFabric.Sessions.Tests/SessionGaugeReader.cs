@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Sessions.Tests;
 
@@ -43,19 +44,6 @@ internal static class SessionGaugeReader
         where T : struct
     {
         _ = silo.GetRequiredService<SessionMetrics>();
-        var meterFactory = silo.GetRequiredService<IMeterFactory>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == SessionMetrics.MeterName && instrument.Name == name && ReferenceEquals(instrument.Meter.Scope, meterFactory))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback(record);
-        listener.Start();
-        listener.RecordObservableInstruments();
+        InstrumentReader.Observe(silo, SessionMetrics.MeterName, name, record);
     }
 }

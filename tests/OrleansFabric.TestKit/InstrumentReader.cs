@@ -20,19 +20,8 @@ public static class InstrumentReader
     public static long Read(IServiceProvider silo, string meter, string instrument, Func<IReadOnlyDictionary<string, object?>, bool> series)
     {
         ArgumentNullException.ThrowIfNull(series);
-        var meterFactory = silo.GetRequiredService<IMeterFactory>();
         long? value = null;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (published, listener) =>
-            {
-                if (published.Meter.Name == meter && published.Name == instrument && ReferenceEquals(published.Meter.Scope, meterFactory))
-                {
-                    listener.EnableMeasurementEvents(published);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
+        Observe<long>(silo, meter, instrument, (_, measurement, tags, _) =>
         {
             var labels = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var tag in tags)
@@ -45,8 +34,29 @@ public static class InstrumentReader
                 value = measurement;
             }
         });
+        return value ?? throw new InvalidOperationException($"No such {instrument} series on this silo.");
+    }
+
+    /// <summary>
+    /// Hands every current measurement of instrument <paramref name="instrument"/> on meter
+    /// <paramref name="meter"/>, on the silo whose services are <paramref name="silo"/>, to <paramref name="record"/>.
+    /// </summary>
+    public static void Observe<T>(IServiceProvider silo, string meter, string instrument, MeasurementCallback<T> record)
+        where T : struct
+    {
+        var meterFactory = silo.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (published, listener) =>
+            {
+                if (published.Meter.Name == meter && published.Name == instrument && ReferenceEquals(published.Meter.Scope, meterFactory))
+                {
+                    listener.EnableMeasurementEvents(published);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback(record);
         listener.Start();
         listener.RecordObservableInstruments();
-        return value ?? throw new InvalidOperationException($"No such {instrument} series on this silo.");
     }
 }
