@@ -8,24 +8,21 @@ namespace OrleansFabric.Silo.Tests;
 /// An OpenAI-compatible chat-completions endpoint on a loopback port. Each request waits
 /// until the test answers it, so a test controls timing and sees when a request is aborted.
 /// </summary>
-internal sealed class FakeChatCompletions : IAsyncDisposable
+internal sealed class FakeChatCompletions : LoopbackEndpoint
 {
-    private readonly WebApplication _app;
     private readonly Channel<ChatRequest> _requests = Channel.CreateUnbounded<ChatRequest>();
 
-    private FakeChatCompletions(WebApplication app) => _app = app;
+    private FakeChatCompletions()
+    {
+    }
 
     /// <summary>The base URL a brain is configured with (<c>…/v1</c>).</summary>
-    public Uri BaseUrl => new(_app.Urls.First() + "/v1");
+    public Uri BaseUrl => new(Root + "/v1");
 
     public static async Task<FakeChatCompletions> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeChatCompletions(app);
-        app.MapPost("/v1/chat/completions", fake.HandleAsync);
-        await app.StartAsync();
+        var fake = new FakeChatCompletions();
+        await fake.ListenAsync("/v1/chat/completions", fake.HandleAsync);
         return fake;
     }
 
@@ -34,12 +31,6 @@ internal sealed class FakeChatCompletions : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         return await _requests.Reader.ReadAsync(timeout.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using OrleansFabric.TestKit;
 
 namespace OrleansFabric.Silo.Tests;
 
@@ -7,25 +8,22 @@ namespace OrleansFabric.Silo.Tests;
 /// An OTLP/HTTP collector on a loopback port: it accepts <c>POST /v1/traces</c> (answering an
 /// empty <c>ExportTraceServiceResponse</c>) and keeps each body as it came, unparsed.
 /// </summary>
-internal sealed class OtlpReceiver : IAsyncDisposable
+internal sealed class OtlpReceiver : LoopbackEndpoint
 {
-    private readonly WebApplication _app;
     private readonly List<OtlpExport> _exports = [];
     private readonly List<(Func<OtlpExport, bool> Match, TaskCompletionSource<OtlpExport> Found)> _waiting = [];
 
-    private OtlpReceiver(WebApplication app) => _app = app;
+    private OtlpReceiver()
+    {
+    }
 
     /// <summary>What <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set to (the exporter appends <c>/v1/traces</c>).</summary>
-    public Uri Endpoint => new(_app.Urls.First());
+    public Uri Endpoint => new(Root);
 
     public static async Task<OtlpReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new OtlpReceiver(app);
-        app.MapPost("/v1/traces", receiver.HandleAsync);
-        await app.StartAsync();
+        var receiver = new OtlpReceiver();
+        await receiver.ListenAsync("/v1/traces", receiver.HandleAsync);
         return receiver;
     }
 
@@ -54,12 +52,6 @@ internal sealed class OtlpReceiver : IAsyncDisposable
                 throw new TimeoutException($"No export {what} within 30 s ({_exports.Count} exports received).");
             }
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)

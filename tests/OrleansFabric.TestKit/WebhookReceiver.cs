@@ -12,27 +12,24 @@ namespace OrleansFabric.TestKit;
 /// A webhook endpoint on a loopback port: it answers the statuses queued in
 /// <see cref="Statuses"/> (then 200) and records every request it got.
 /// </summary>
-public sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : LoopbackEndpoint
 {
-    private readonly WebApplication _app;
     private readonly Channel<WebhookRequest> _requests = Channel.CreateUnbounded<WebhookRequest>();
 
-    private WebhookReceiver(WebApplication app) => _app = app;
+    private WebhookReceiver()
+    {
+    }
 
     /// <summary>Statuses to answer before answering 200.</summary>
     public ConcurrentQueue<int> Statuses { get; } = new();
 
     /// <summary>The URL to configure as the webhook.</summary>
-    public Uri Url => new(_app.Urls.First() + "/hook");
+    public Uri Url => new(Root + "/hook");
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/hook", receiver.HandleAsync);
-        await app.StartAsync();
+        var receiver = new WebhookReceiver();
+        await receiver.ListenAsync("/hook", receiver.HandleAsync);
         return receiver;
     }
 
@@ -41,12 +38,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         return await _requests.Reader.ReadAsync(limit.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     private async Task HandleAsync(HttpContext context)
